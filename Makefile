@@ -1,0 +1,43 @@
+# The README's commands. Each target sets up what it needs, so a fresh machine needs nothing else.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+PO     := $(wildcard bot/locales/*/LC_MESSAGES/bot.po)
+MO     := $(PO:.po=.mo)
+
+.PHONY: install demo run test bench lint catalogs clean
+
+install: $(STAMP) $(MO)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+# Catalogs: .po files are committed, .mo files are built.
+%.mo: %.po $(STAMP)
+	$(BIN)/pybabel compile -i $< -o $@ >/dev/null
+
+catalogs: $(MO)
+
+demo: install
+	$(BIN)/python -m bot demo
+
+run: install
+	$(BIN)/python -m bot run
+
+test: install
+	$(BIN)/python -m pytest -q
+
+bench: install
+	$(BIN)/python -m bench
+
+lint: install
+	$(BIN)/ruff check bot tests bench
+	$(BIN)/ruff format --check bot tests bench
+	$(BIN)/mypy bot
+
+clean:
+	rm -rf $(VENV) $(MO)

@@ -1,0 +1,1 @@
+"""Creative Spark consultation bot."""

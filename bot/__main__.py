@@ -1,0 +1,128 @@
+"""Command line: run, demo, export, check-content, backup. Parses, then calls."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from bot.config import Settings
+from bot.content import ContentError, load_content
+
+
+def _settings() -> Settings:
+    try:
+        return Settings()
+    except ValidationError as exc:
+        sys.exit(f"configuration error:\n{exc}")
+
+
+def _content(settings: Settings, path: Path | None = None):  # noqa: ANN202 - a Content
+    try:
+        return load_content(path or settings.content)
+    except ContentError as exc:
+        sys.exit(f"the content file is not valid, the bot will not start.\n{exc}")
+
+
+def cmd_run(args: argparse.Namespace) -> None:
+    """Run the bot, polling or (with BOT_WEBHOOK_URL) webhook."""
+    from telegram import Update  # noqa: PLC0415 - keeps `check-content` and `export` light
+
+    from bot.app import build_application  # noqa: PLC0415
+
+    settings = _settings()
+    if settings.token is None:
+        sys.exit("BOT_TOKEN is required for `run` (try `make demo` without one)")
+    application = build_application(settings, _content(settings))
+    if settings.webhook_url:
+        secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
+        application.run_webhook(
+            listen=settings.listen,
+            port=settings.port,
+            url_path=settings.webhook_url.rstrip("/").rsplit("/", 1)[-1],
+            webhook_url=settings.webhook_url,
+            secret_token=secret,
+            allowed_updates=Update.ALL_TYPES,
+        )
+    else:
+        application.run_polling(allowed_updates=Update.ALL_TYPES)
+
+
+def cmd_demo(args: argparse.Namespace) -> None:
+    """Run the bot in the terminal against the offline Bot API."""
+    from bot.demo import run_demo  # noqa: PLC0415
+
+    settings = _settings().model_copy(update={"db": Path(args.db), "admins": [], "team_chats": []})
+    asyncio.run(run_demo(settings, _content(settings), language_code=args.language_code))
+
+
+def cmd_export(args: argparse.Namespace) -> None:
+    """Write the export pack and print the files written."""
+    from bot.export import write_pack  # noqa: PLC0415
+
+    settings = _settings()
+    if not settings.db.exists():
+        sys.exit(f"no database at {settings.db}")
+    for path in write_pack(settings.db, Path(args.out), _content(settings), zone=settings.zone):
+        print(path)
+
+
+def cmd_check_content(args: argparse.Namespace) -> None:
+    """Validate a content file; exit 1 naming every problem."""
+    path = Path(args.file) if args.file else None
+    try:
+        content = load_content(path)
+    except ContentError as exc:
+        print(exc, file=sys.stderr)
+        sys.exit(1)
+    for warning in content.warnings:
+        print(f"warning: {warning}")
+    print(
+        f"ok: version {content.version}, {len(content.conclusions)} conclusions, "
+        f"{len(content.sectors.options)} sectors, {len(content.markets.options)} markets"
+    )
+
+
+def cmd_backup(args: argparse.Namespace) -> None:
+    """Write a consistent online copy of the database."""
+    from bot.storage.backup import backup  # noqa: PLC0415
+
+    settings = _settings()
+    backup(settings.db, Path(args.file))
+    print(args.file)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Parse the command line and run the command."""
+    parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("run", help="the bot, polling or webhook").set_defaults(func=cmd_run)
+    demo = commands.add_parser("demo", help="the bot in the terminal, offline, no token")
+    demo.add_argument("--db", default="data/demo.sqlite3", help="the demo's own database")
+    demo.add_argument("--language-code", default="en", help="Telegram's language_code (kk/ru/en)")
+    demo.set_defaults(func=cmd_demo)
+    export = commands.add_parser("export", help="write the export pack")
+    export.add_argument("--out", required=True, help="the folder to write into")
+    export.set_defaults(func=cmd_export)
+    check = commands.add_parser("check-content", help="validate a content file")
+    check.add_argument("file", nargs="?", help="the file (default: the bundled content)")
+    check.set_defaults(func=cmd_check_content)
+    backup = commands.add_parser("backup", help="an online, consistent copy of the database")
+    backup.add_argument("file")
+    backup.set_defaults(func=cmd_backup)
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.command == "run" else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    # httpx logs every request URL, and the URL carries the token: keep it out of the logs.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    args.func(args)
+
+
+if __name__ == "__main__":
+    main()

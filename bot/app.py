@@ -1,0 +1,153 @@
+"""Composition root: builds the Application and registers every handler in one place."""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from datetime import datetime
+
+from telegram import BotCommand, BotCommandScopeDefault
+from telegram.constants import ParseMode
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    Defaults,
+    MessageHandler,
+    filters,
+)
+from telegram.request import BaseRequest
+from telegram.warnings import PTBUserWarning
+
+from bot.config import Settings
+from bot.content import LANGUAGES, Content
+from bot.handlers import consultation
+from bot.handlers.context import BotContext, Services, utc_now
+from bot.handlers.errors import on_error
+from bot.i18n import N_, check_catalogs, translator
+from bot.journey import Journey
+from bot.storage.repository import Repository
+
+logger = logging.getLogger(__name__)
+
+# Callback queries are routed by (chat, user); PTB's per-message tracking is not wanted.
+warnings.filterwarnings("ignore", message=".*per_message=False.*", category=PTBUserWarning)
+
+RESPONDENT_COMMANDS = (
+    ("start", N_("Begin, or continue where you left off")),
+    ("language", N_("Change the language")),
+    ("help", N_("What this bot does")),
+)
+
+
+def build_application(
+    settings: Settings,
+    content: Content,
+    *,
+    token: str | None = None,
+    request: BaseRequest | None = None,
+    get_updates_request: BaseRequest | None = None,
+    clock: Callable[[], datetime] = utc_now,
+    rate_limited: bool = True,
+) -> Application:  # type: ignore[type-arg]
+    """Build the bot: settings, content and the Bot API transport in, a ready Application out."""
+    secret = settings.token.get_secret_value() if settings.token else None
+    builder = (
+        ApplicationBuilder()
+        .token(token or secret or "0:offline")
+        .base_url(settings.api_url)
+        .base_file_url(settings.file_url)
+        .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=settings.zone))
+        .context_types(ContextTypes(context=BotContext))
+        .post_init(_post_init)
+        .post_shutdown(_post_shutdown)
+    )
+    if request is not None:
+        builder = builder.request(request)
+    if get_updates_request is not None:
+        builder = builder.get_updates_request(get_updates_request)
+    if rate_limited:
+        # Replies stay under Telegram's ~30 messages/s per bot; a 429 is retried after its wait.
+        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
+    application = builder.build()
+    application.bot_data["services"] = Services(
+        settings=settings, content=content, journey=Journey(content), clock=clock
+    )
+    _register(application)
+    return application
+
+
+def _register(application: Application) -> None:  # type: ignore[type-arg]
+    """Every handler, in one place. Order matters: the first matching handler in a group wins."""
+    private = filters.ChatType.PRIVATE
+    new_message = filters.UpdateType.MESSAGE
+    application.add_handlers(
+        [
+            # Respondent commands, private chats only.
+            CommandHandler("start", consultation.start, filters=private),
+            CommandHandler("language", consultation.choose_language_command, filters=private),
+            CommandHandler("help", consultation.help_command, filters=private),
+            # Every button: the journey validates its data, so forged data gets a hint too.
+            CallbackQueryHandler(consultation.on_tap),
+            # An edited message may be part of a comment.
+            MessageHandler(
+                private & filters.UpdateType.EDITED_MESSAGE & filters.TEXT, consultation.on_edited
+            ),
+            # Any other command: a hint, then the current question.
+            MessageHandler(private & new_message & filters.COMMAND, consultation.unknown_command),
+            MessageHandler(private & new_message & filters.TEXT, consultation.on_text),
+            MessageHandler(private & new_message & filters.VOICE, consultation.on_voice),
+            # Stickers, photos, files, locations...: a hint, then the current question.
+            MessageHandler(private & new_message, consultation.on_other),
+            # Groups: point people to a private chat. Channel posts are ignored.
+            MessageHandler(filters.ChatType.GROUPS & new_message, consultation.in_group),
+        ]
+    )
+    application.add_error_handler(on_error)
+
+
+async def _post_init(application: Application) -> None:  # type: ignore[type-arg]
+    """Open the database, check the catalogs, publish the command menu in each language."""
+    services: Services = application.bot_data["services"]
+    check_catalogs()
+    services.repository = await Repository.open(services.settings.db)
+    for warning in services.content.warnings:
+        logger.warning("content: %s", warning)
+    await _publish_commands(application)
+
+
+async def _publish_commands(application: Application) -> None:  # type: ignore[type-arg]
+    for language in (*LANGUAGES, None):
+        _ = translator(language or "en").gettext
+        commands = [BotCommand(name, _(description)) for name, description in RESPONDENT_COMMANDS]
+        await application.bot.set_my_commands(
+            commands, scope=BotCommandScopeDefault(), language_code=language
+        )
+
+
+async def _post_shutdown(application: Application) -> None:  # type: ignore[type-arg]
+    """Close the database."""
+    services: Services = application.bot_data["services"]
+    if services.repository is not None:
+        await services.repository.close()
+        services.repository = None
+
+
+@asynccontextmanager
+async def running(application: Application) -> AsyncIterator[Application]:  # type: ignore[type-arg]
+    """Initialise the Application and its resources without polling (tests, demo, benchmarks).
+
+    `run_polling` and `run_webhook` call post_init and post_shutdown themselves; a caller that
+    feeds updates through `process_update` uses this instead.
+    """
+    async with application:
+        await _post_init(application)
+        try:
+            yield application
+        finally:
+            await _post_shutdown(application)

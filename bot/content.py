@@ -1,0 +1,388 @@
+"""The consultation content file: load it, validate it, and hand out frozen values."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+LANGUAGES = ("kk", "ru", "en")  # the state language first, always in this order
+DEFAULT_CONTENT = Path(str(files("bot") / "data" / "consultation.toml"))
+
+MAX_MESSAGE = 4096  # Telegram's limit for one message, in characters after entity parsing
+MAX_QUESTION = 3500  # a question leaves room for the "3 / 6" header and the prompt around it
+MAX_LABEL = 60  # longer button labels are cut off on a phone screen
+ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9+-]{0,23}$")  # ASCII, so callback data stays short
+TBC_MARK = "[TBC]"
+CONSENT_FIELDS = ("minutes", "retention", "investigator", "ethics_reference")
+ALLOWED_TAGS = frozenset({"b", "strong", "i", "em", "u", "s", "code", "a", "blockquote"})
+
+
+class ContentError(ValueError):
+    """The content file is not valid; `problems` names each problem."""
+
+    def __init__(self, path: Path, problems: list[str]) -> None:
+        self.path = path
+        self.problems = problems
+        listing = "\n".join(f"  - {problem}" for problem in problems)
+        super().__init__(f"{path}: {len(problems)} problem(s)\n{listing}")
+
+
+@dataclass(frozen=True, slots=True)
+class Localized:
+    """One text in the three languages."""
+
+    kk: str
+    ru: str
+    en: str
+
+    def __call__(self, language: str) -> str:
+        """Return the text in `language`, English for an unknown code."""
+        return str(getattr(self, language, self.en))
+
+
+@dataclass(frozen=True, slots=True)
+class Option:
+    """A choice offered by a button; `id` is what exports carry."""
+
+    id: str
+    label: Localized
+    exclusive: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Conclusion:
+    """One of the six conclusions."""
+
+    id: str
+    number: int
+    title: Localized
+    text: Localized
+
+
+@dataclass(frozen=True, slots=True)
+class MultiQuestion:
+    """A question answered by choosing up to `max_choices` options."""
+
+    item: str
+    text: Localized
+    text_outside: Localized | None
+    max_choices: int
+    options: tuple[Option, ...]
+
+    def option(self, option_id: str) -> Option | None:
+        """Return the option with this id, or None."""
+        return next((o for o in self.options if o.id == option_id), None)
+
+
+@dataclass(frozen=True, slots=True)
+class Consent:
+    """The information shown before consent, with the facts the team fills in."""
+
+    text: Localized
+    investigator: str
+    ethics_reference: str
+    minutes: int
+    retention: Localized
+
+    def render(self, language: str) -> str:
+        """Return the consent text in `language` with its facts filled in."""
+        return self.text(language).format(
+            minutes=self.minutes,
+            retention=self.retention(language),
+            investigator=self.investigator,
+            ethics_reference=self.ethics_reference,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Content:
+    """Everything a respondent reads around the questions, in one version."""
+
+    version: int
+    title: Localized
+    welcome: Localized
+    closing: Localized
+    consent: Consent
+    stances: tuple[Option, ...]
+    conclusions: tuple[Conclusion, ...]
+    groups: tuple[Option, ...]
+    regions: tuple[Option, ...]
+    age_bands: tuple[Option, ...]
+    genders: tuple[Option, ...]
+    sectors: MultiQuestion
+    markets: MultiQuestion
+    idea: Localized
+    warnings: tuple[str, ...] = ()
+
+    def stance_label(self, value: int) -> Localized | None:
+        """Return the label of a stance value (1..5), or None."""
+        return next((s.label for s in self.stances if s.id == str(value)), None)
+
+
+def load_content(path: Path | None = None) -> Content:
+    """Read and validate a content file; raise ContentError naming every problem."""
+    path = path or DEFAULT_CONTENT
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ContentError(path, [f"cannot read the file: {exc.strerror or exc}"]) from exc
+    except UnicodeDecodeError as exc:
+        raise ContentError(path, ["the file is not UTF-8 text"]) from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ContentError(path, [f"not valid TOML: {exc}"]) from exc
+    reader = _Reader()
+    content = reader.content(raw)
+    if reader.problems or content is None:
+        raise ContentError(path, reader.problems)
+    return content
+
+
+class _Reader:
+    """Builds a Content from parsed TOML, collecting every problem instead of stopping."""
+
+    def __init__(self) -> None:
+        self.problems: list[str] = []
+        self.warnings: list[str] = []
+
+    def content(self, raw: Mapping[str, Any]) -> Content | None:
+        version = raw.get("version")
+        if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+            self.problems.append("version: a whole number from 1 up is required")
+            version = 0
+        consultation = self._table(raw, "consultation")
+        consent_raw = self._table(raw, "consent")
+        consent = self._consent(consent_raw)
+        stances = self._stances(raw.get("stances"))
+        conclusions = self._conclusions(raw.get("conclusions"))
+        groups = self._options(raw.get("groups"), "groups")
+        regions = self._options(raw.get("regions"), "regions")
+        age_bands = self._options(raw.get("age_bands"), "age_bands")
+        genders = self._options(raw.get("genders"), "genders")
+        sectors = self._multi(raw, "sectors")
+        markets = self._multi(raw, "markets")
+        idea = self._text(self._table(raw, "idea_question"), "text", "idea_question.text", MAX_QUESTION)
+        title = self._text(consultation, "title", "consultation.title", MAX_LABEL * 2)
+        welcome = self._text(consultation, "welcome", "consultation.welcome", MAX_QUESTION)
+        closing = self._text(consultation, "closing", "consultation.closing", MAX_QUESTION)
+        if self.problems or None in (consent, sectors, markets, idea, title, welcome, closing):
+            return None
+        assert consent and sectors and markets and idea and title and welcome and closing
+        return Content(
+            version=version,
+            title=title,
+            welcome=welcome,
+            closing=closing,
+            consent=consent,
+            stances=stances,
+            conclusions=conclusions,
+            groups=groups,
+            regions=regions,
+            age_bands=age_bands,
+            genders=genders,
+            sectors=sectors,
+            markets=markets,
+            idea=idea,
+            warnings=tuple(self.warnings),
+        )
+
+    def _table(self, raw: Mapping[str, Any], key: str) -> Mapping[str, Any]:
+        value = raw.get(key)
+        if not isinstance(value, Mapping):
+            self.problems.append(f"[{key}]: the table is missing")
+            return {}
+        return value
+
+    def _text(
+        self, table: Mapping[str, Any], key: str, where: str, limit: int
+    ) -> Localized | None:
+        value = table.get(key)
+        if not isinstance(value, Mapping):
+            self.problems.append(f"{where}: texts in {', '.join(LANGUAGES)} are required")
+            return None
+        texts: dict[str, str] = {}
+        for language in LANGUAGES:
+            text = value.get(language)
+            if not isinstance(text, str) or not text.strip():
+                self.problems.append(f"{where}: the {language} text is missing or empty")
+                continue
+            if len(text) > limit:
+                self.problems.append(
+                    f"{where}: the {language} text has {len(text)} characters, at most {limit}"
+                )
+            if problem := _html_problem(text):
+                self.problems.append(f"{where} ({language}): {problem}")
+            if TBC_MARK in text:
+                self.warnings.append(f"{where} ({language}) is still marked {TBC_MARK}")
+            texts[language] = text.strip()
+        unknown = set(value) - set(LANGUAGES)
+        if unknown:
+            self.problems.append(f"{where}: unknown language(s) {', '.join(sorted(unknown))}")
+        if len(texts) != len(LANGUAGES):
+            return None
+        return Localized(**texts)
+
+    def _consent(self, table: Mapping[str, Any]) -> Consent | None:
+        text = self._text(table, "text", "consent.text", MAX_MESSAGE - 600)
+        retention = self._text(table, "retention", "consent.retention", 200)
+        minutes = table.get("minutes")
+        if not isinstance(minutes, int) or isinstance(minutes, bool) or not 1 <= minutes <= 120:
+            self.problems.append("consent.minutes: a whole number of minutes (1-120) is required")
+            minutes = 0
+        facts: dict[str, str] = {}
+        for key in ("investigator", "ethics_reference"):
+            value = table.get(key)
+            if not isinstance(value, str) or not value.strip():
+                self.problems.append(f"consent.{key}: a text is required")
+                value = ""
+            elif TBC_MARK in value:
+                self.warnings.append(f"consent.{key} is still marked {TBC_MARK}")
+            facts[key] = value.strip()
+        if text is None or retention is None:
+            return None
+        consent = Consent(
+            text=text,
+            investigator=facts["investigator"],
+            ethics_reference=facts["ethics_reference"],
+            minutes=minutes,
+            retention=retention,
+        )
+        for language in LANGUAGES:
+            try:
+                rendered = consent.render(language)
+            except (KeyError, IndexError, ValueError) as exc:
+                self.problems.append(
+                    f"consent.text ({language}): unknown placeholder {exc}; "
+                    f"the known ones are {', '.join('{' + f + '}' for f in CONSENT_FIELDS)}"
+                )
+                continue
+            if len(rendered) > MAX_MESSAGE:
+                self.problems.append(
+                    f"consent.text ({language}): {len(rendered)} characters once filled in, "
+                    f"at most {MAX_MESSAGE}"
+                )
+        return consent
+
+    def _options(
+        self, raw: object, where: str, *, minimum: int = 2, maximum: int = 30
+    ) -> tuple[Option, ...]:
+        if not isinstance(raw, list) or not all(isinstance(entry, Mapping) for entry in raw):
+            self.problems.append(f"[[{where}]]: a list of options is required")
+            return ()
+        if not minimum <= len(raw) <= maximum:
+            self.problems.append(f"[[{where}]]: {len(raw)} options, {minimum}-{maximum} expected")
+        options = []
+        for index, entry in enumerate(raw, start=1):
+            option_id = entry.get("id")
+            if not isinstance(option_id, str) or not ID_PATTERN.match(option_id):
+                self.problems.append(
+                    f"{where} #{index}: id {option_id!r} must be 1-24 of a-z 0-9 + - "
+                    "(lower case, starting with a letter or digit)"
+                )
+                option_id = f"?{index}"
+            label = self._text(entry, "label", f"{where}.{option_id}.label", MAX_LABEL)
+            exclusive = entry.get("exclusive", False)
+            if not isinstance(exclusive, bool):
+                self.problems.append(f"{where}.{option_id}.exclusive: true or false")
+                exclusive = False
+            if label:
+                options.append(Option(id=option_id, label=label, exclusive=exclusive))
+        self._unique((o.id for o in options), where)
+        return tuple(options)
+
+    def _stances(self, raw: object) -> tuple[Option, ...]:
+        if not isinstance(raw, list) or not all(isinstance(entry, Mapping) for entry in raw):
+            self.problems.append("[[stances]]: the five stances are required")
+            return ()
+        values = [entry.get("value") for entry in raw]
+        if sorted(v for v in values if isinstance(v, int)) != [1, 2, 3, 4, 5]:
+            self.problems.append("[[stances]]: exactly the values 1, 2, 3, 4, 5 are required")
+        options = []
+        for entry in raw:
+            label = self._text(entry, "label", f"stances.{entry.get('value')}.label", MAX_LABEL)
+            if label:
+                options.append(Option(id=str(entry.get("value")), label=label))
+        return tuple(options)
+
+    def _conclusions(self, raw: object) -> tuple[Conclusion, ...]:
+        if not isinstance(raw, list) or not all(isinstance(entry, Mapping) for entry in raw):
+            self.problems.append("[[conclusions]]: a list of conclusions is required")
+            return ()
+        if not 1 <= len(raw) <= 9:
+            self.problems.append(f"[[conclusions]]: {len(raw)} conclusions, 1-9 expected")
+        conclusions = []
+        for number, entry in enumerate(raw, start=1):
+            expected = f"conclusion-{number}"
+            if entry.get("id") != expected:
+                self.problems.append(
+                    f"conclusions #{number}: id {entry.get('id')!r}, expected {expected!r} "
+                    "(conclusions are numbered in order)"
+                )
+            title = self._text(entry, "title", f"{expected}.title", MAX_LABEL * 2)
+            text = self._text(entry, "text", f"{expected}.text", MAX_QUESTION)
+            if title and text:
+                conclusions.append(Conclusion(id=expected, number=number, title=title, text=text))
+        return tuple(conclusions)
+
+    def _multi(self, raw: Mapping[str, Any], item: str) -> MultiQuestion | None:
+        table = self._table(raw, f"{item}_question")
+        options = self._options(raw.get(item), item)
+        text = self._text(table, "text", f"{item}_question.text", MAX_QUESTION)
+        outside = (
+            self._text(table, "text_outside", f"{item}_question.text_outside", MAX_QUESTION)
+            if "text_outside" in table
+            else None
+        )
+        max_choices = table.get("max_choices")
+        if not isinstance(max_choices, int) or not 1 <= max_choices <= len(options or [1]):
+            self.problems.append(f"{item}_question.max_choices: 1 up to the number of options")
+            max_choices = 1
+        if text is None:
+            return None
+        return MultiQuestion(
+            item=item, text=text, text_outside=outside, max_choices=max_choices, options=options
+        )
+
+    def _unique(self, ids: Iterable[str], where: str) -> None:
+        seen: set[str] = set()
+        for option_id in ids:
+            if option_id in seen:
+                self.problems.append(f"[[{where}]]: the id {option_id!r} is used twice")
+            seen.add(option_id)
+
+
+class _TagChecker(HTMLParser):
+    """Finds HTML that Telegram would refuse: unknown or unbalanced tags."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.open: list[str] = []
+        self.problem: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag not in ALLOWED_TAGS:
+            self.problem = self.problem or f"the tag <{tag}> is not allowed by Telegram"
+        self.open.append(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        if not self.open or self.open.pop() != tag:
+            self.problem = self.problem or f"the closing tag </{tag}> does not match"
+
+
+def _html_problem(text: str) -> str | None:
+    """Say what is wrong with a text's HTML, or None when Telegram accepts it."""
+    if re.search(r"<(?![/a-zA-Z])", text) or re.search(r"&(?![a-zA-Z]+;|#\d+;)", text):
+        return "a bare < or & must be written &lt; or &amp;"
+    checker = _TagChecker()
+    checker.feed(text)
+    checker.close()
+    if checker.problem:
+        return checker.problem
+    if checker.open:
+        return f"the tag <{checker.open[-1]}> is never closed"
+    return None

@@ -1,0 +1,443 @@
+"""What the respondent sees at each step: texts and keyboards, built from content and catalogs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from html import escape
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot import journey as j
+from bot.content import LANGUAGES, Content, MultiQuestion, Option
+from bot.i18n import translator
+from bot.journey import Journey, callback
+from bot.storage.repository import Answer, Participant
+
+Gettext = Callable[[str], str]
+Ngettext = Callable[[str, str, int], str]
+
+MESSAGE_BUDGET = 4000  # below Telegram's 4096, leaving room for HTML entities' expansion
+LANGUAGE_NAMES = {"kk": "Қазақша", "ru": "Русский", "en": "English"}
+CHOSEN = "x"  # the step of the inert button that shows what was chosen on an answered question
+
+
+@dataclass(frozen=True, slots=True)
+class Screen:
+    """One or more messages: HTML blocks packed into messages, the keyboard on the last."""
+
+    blocks: tuple[str, ...]
+    keyboard: InlineKeyboardMarkup | None = None
+
+    def messages(self) -> list[str]:
+        """Pack the blocks into message texts, none longer than Telegram allows."""
+        texts: list[str] = []
+        current = ""
+        for block in self.blocks:
+            candidate = f"{current}\n\n{block}" if current else block
+            if len(candidate) <= MESSAGE_BUDGET:
+                current = candidate
+                continue
+            if current:
+                texts.append(current)
+            current = block
+        if current:
+            texts.append(current)
+        return texts
+
+
+def split_plain(text: str, limit: int = MESSAGE_BUDGET // 2) -> list[str]:
+    """Split user text into escaped pieces that fit a message, at line or word boundaries."""
+    pieces: list[str] = []
+    rest = text
+    while len(rest) > limit:
+        cut = rest.rfind("\n", 0, limit)
+        if cut < limit // 2:
+            cut = rest.rfind(" ", 0, limit)
+        if cut < limit // 2:
+            cut = limit
+        pieces.append(rest[:cut])
+        rest = rest[cut:].lstrip("\n ")
+    pieces.append(rest)
+    return [escape(piece, quote=False) for piece in pieces if piece]
+
+
+def button(label: str, step: str, value: str, flag: bool | None = None) -> InlineKeyboardButton:
+    """A button that answers `step` with `value`."""
+    return InlineKeyboardButton(label, callback_data=callback(step, value, flag))
+
+
+def chosen_keyboard(label: str) -> InlineKeyboardMarkup:
+    """The keyboard left on an answered question: one inert button showing the choice."""
+    return InlineKeyboardMarkup([[button(f"✓ {label}", CHOSEN, "0")]])
+
+
+def _rows(buttons: Sequence[InlineKeyboardButton], columns: int) -> list[list[InlineKeyboardButton]]:
+    return [list(buttons[i : i + columns]) for i in range(0, len(buttons), columns)]
+
+
+class Views:
+    """Renders steps for one participant in their language."""
+
+    def __init__(self, content: Content, journey: Journey, participant: Participant) -> None:
+        self.content = content
+        self.journey = journey
+        self.p = participant
+        self.language = participant.language or "en"
+        catalog = translator(self.language)
+        self._ = catalog.gettext
+        self.ngettext = catalog.ngettext
+
+    # Navigation rows ------------------------------------------------------------------------
+
+    def _back(self, step: str) -> list[InlineKeyboardButton]:
+        if self.journey.previous_step(step, editing=self.p.editing) is None:
+            return []
+        return [button(self._("« Back"), "back", step)]
+
+    def _skip_back(self, step: str, skip_label: str | None = None) -> list[InlineKeyboardButton]:
+        return [button(skip_label or self._("Skip »"), step, j.SKIP), *self._back(step)]
+
+    # Steps ------------------------------------------------------------------------------------
+
+    def step(self, step: str, answers: dict[str, Answer]) -> Screen:
+        """The screen that asks the question of `step`."""
+        _ = self._
+        if step == j.LANGUAGE:
+            return language_screen(self.p.language_code)
+        if step == j.AGE:
+            return Screen(
+                (self.content.welcome(self.language), _("First, are you 18 or older?")),
+                InlineKeyboardMarkup(
+                    [
+                        [button(_("Yes, I am 18 or older"), j.AGE, j.YES)],
+                        [button(_("No, I am under 18"), j.AGE, j.NO)],
+                    ]
+                ),
+            )
+        if step == j.CONSENT:
+            return Screen(
+                (self.content.consent.render(self.language),),
+                InlineKeyboardMarkup(
+                    [
+                        [button(_("I agree"), j.CONSENT, j.YES)],
+                        [button(_("No, thanks"), j.CONSENT, j.NO)],
+                    ]
+                ),
+            )
+        if step == j.QUOTE:
+            return self._yes_no(
+                step,
+                _(
+                    "Thank you! May we quote your comments in our reports, anonymously "
+                    "(without your name)?"
+                ),
+                _("Yes, you may quote me"),
+                _("No, please don't quote me"),
+            )
+        if step == j.NEWS:
+            return self._yes_no(
+                step,
+                _("Would you like to receive news about the consultation and its results here?"),
+                _("Yes, send me news"),
+                _("No news, thanks"),
+            )
+        if step in j.PROFILE_STEPS:
+            return self._profile(step)
+        number = j.conclusion_number(step)
+        if number is not None and step.startswith("s"):
+            return self._stance(number)
+        if number is not None:
+            return self._comment(step, answers.get(self.journey.item(step) or ""))
+        if step in (j.SECTORS, j.MARKETS):
+            answer = answers.get(self.journey.item(step) or "")
+            return self._multi(step, answer.choices if answer else ())
+        if step == j.IDEA:
+            return self._comment(step, answers.get("idea"))
+        if step == j.REVIEW:
+            return self.review(answers)
+        if step == j.DONE:
+            return self.thanks()
+        if step == j.DECLINED:
+            return Screen((_("You chose not to take part. If you change your mind, send /start."),))
+        return Screen((_("Send /start to begin."),))
+
+    def _yes_no(self, step: str, question: str, yes: str, no: str) -> Screen:
+        rows = [[button(yes, step, j.YES)], [button(no, step, j.NO)]]
+        if back := self._back(step):
+            rows.append(back)
+        return Screen((question,), InlineKeyboardMarkup(rows))
+
+    def profile_options(self, step: str) -> tuple[Option, ...]:
+        """The content options of a profile step."""
+        return {
+            "grp": self.content.groups,
+            "reg": self.content.regions,
+            "ageb": self.content.age_bands,
+            "gen": self.content.genders,
+        }[step]
+
+    def _profile(self, step: str) -> Screen:
+        _ = self._
+        questions = {
+            "grp": _("Which group describes you best?"),
+            "reg": _("Where do you live?"),
+            "ageb": _("How old are you?"),
+            "gen": _("What is your gender?"),
+        }
+        position = list(j.PROFILE_STEPS).index(step) + 1
+        header = _("About you · {position} / {total}").format(
+            position=position, total=len(j.PROFILE_STEPS)
+        )
+        intro = (
+            _("A few questions about you. Each one may be skipped.")
+            if step == j.FIRST_QUESTION
+            else None
+        )
+        options = self.profile_options(step)
+        columns = 2 if step in ("reg", "ageb") else 1
+        rows = _rows([button(o.label(self.language), step, o.id) for o in options], columns)
+        rows.append([button(_("Prefer not to say"), step, j.PREFER_NOT)])
+        rows.append(self._skip_back(step))
+        blocks = [f"<b>{escape(header)}</b>"]
+        if intro:
+            blocks.append(intro)
+        blocks.append(questions[step])
+        return Screen(("\n".join(blocks),), InlineKeyboardMarkup(rows))
+
+    def conclusion_header(self, number: int) -> str:
+        """'3 / 6 · Title' in bold."""
+        conclusion = self.content.conclusions[number - 1]
+        return (
+            f"<b>{number} / {self.journey.conclusions} · "
+            f"{escape(conclusion.title(self.language), quote=False)}</b>"
+        )
+
+    def _stance(self, number: int) -> Screen:
+        _ = self._
+        step = j.stance_step(number)
+        conclusion = self.content.conclusions[number - 1]
+        prompt = _("How far do you agree with this conclusion?")
+        text = (
+            f"{self.conclusion_header(number)}\n\n{conclusion.text(self.language)}\n\n"
+            f"<i>{prompt}</i>"
+        )
+        rows = [[button(s.label(self.language), step, s.id)] for s in self.content.stances]
+        rows.append(self._skip_back(step))
+        return Screen((text,), InlineKeyboardMarkup(rows))
+
+    def _comment(self, step: str, answer: Answer | None) -> Screen:
+        _ = self._
+        number = j.conclusion_number(step)
+        if step == j.IDEA:
+            question = self.content.idea(self.language)
+        else:
+            assert number is not None
+            question = "\n".join(
+                (
+                    self.conclusion_header(number),
+                    _(
+                        "Would you like to add a comment? Type it (several messages are fine) "
+                        "or send a voice message."
+                    ),
+                )
+            )
+        blocks = [question]
+        rows: list[list[InlineKeyboardButton]] = []
+        if answer and answer.has_comment:
+            blocks.append(_("<b>Your comment so far:</b>"))
+            if answer.comment:
+                blocks.extend(split_plain(answer.comment))
+            if answer.voice_file_id:
+                blocks.append(self.voice_note(answer.voice_duration or 0))
+            blocks.append(_("Type more to add to it, or tap Done."))
+            rows.append([button(_("Done ✓"), step, j.DONE_VALUE)])
+            rows.append([button(_("Remove my comment"), step, j.REMOVE_VALUE)])
+        else:
+            label = _("Skip »") if step == j.IDEA else _("No comment »")
+            rows.append([button(label, step, j.NONE_VALUE)])
+        if back := self._back(step):
+            rows.append(back)
+        return Screen(tuple(blocks), InlineKeyboardMarkup(rows))
+
+    def comment_saved(self, step: str, comment: str | None, voice_duration: int | None) -> Screen:
+        """The reply to a comment part or a voice message: saved, add more or Done."""
+        _ = self._
+        lines = []
+        if voice_duration is not None:
+            lines.append(self.voice_note(voice_duration))
+        if comment:
+            count = len(comment)
+            lines.append(
+                self.ngettext(
+                    "✓ Your comment is saved ({count} character).",
+                    "✓ Your comment is saved ({count} characters).",
+                    count,
+                ).format(count=count)
+            )
+        lines.append(_("Add more, or tap Done to move on."))
+        rows = [[button(_("Done ✓"), step, j.DONE_VALUE)]]
+        if back := self._back(step):
+            rows.append(back)
+        return Screen(("\n".join(lines),), InlineKeyboardMarkup(rows))
+
+    def voice_note(self, seconds: int) -> str:
+        """'🎙 Voice message (0:42)'."""
+        return self._("🎙 Voice message ({duration})").format(
+            duration=f"{seconds // 60}:{seconds % 60:02d}"
+        )
+
+    def multi_question(self, step: str) -> MultiQuestion:
+        """The sectors or markets question."""
+        return self.content.sectors if step == j.SECTORS else self.content.markets
+
+    def _multi(self, step: str, chosen: tuple[str, ...]) -> Screen:
+        _ = self._
+        question = self.multi_question(step)
+        text = question.text
+        if question.text_outside and self.p.region == "outside":
+            text = question.text_outside
+        return Screen((text(self.language),), self.multi_keyboard(step, chosen))
+
+    def multi_keyboard(self, step: str, chosen: tuple[str, ...]) -> InlineKeyboardMarkup:
+        """Toggle buttons with their state, then Done and Back."""
+        _ = self._
+        rows = []
+        for option in self.multi_question(step).options:
+            selected = option.id in chosen
+            mark = "✅" if selected else "▫️"
+            rows.append([button(f"{mark} {option.label(self.language)}", step, option.id, not selected)])
+        rows.append([button(_("Done ✓"), step, j.DONE_VALUE), *self._back(step)])
+        return InlineKeyboardMarkup(rows)
+
+    # Review and the end --------------------------------------------------------------------
+
+    def _option_label(self, options: Sequence[Option], value: str | None) -> str:
+        _ = self._
+        if value is None:
+            return _("not answered")
+        if value == j.SKIPPED_VALUE:
+            return _("skipped")
+        if value == j.PREFER_NOT_VALUE:
+            return _("prefer not to say")
+        option = next((o for o in options if o.id == value), None)
+        return escape(option.label(self.language) if option else value, quote=False)
+
+    def review(self, answers: dict[str, Answer]) -> Screen:
+        """All answers on one screen, each editable, then Submit."""
+        _ = self._
+        language = self.language
+        about_you = _("About you")
+        about = [f"<b>{about_you}</b>"]
+        labels = {
+            "grp": _("Group"),
+            "reg": _("Region"),
+            "ageb": _("Age"),
+            "gen": _("Gender"),
+        }
+        for step, column in j.PROFILE_STEPS.items():
+            value = self._option_label(self.profile_options(step), self.p.profile(column))
+            about.append(f"{labels[step]}: {value}")
+        your_answers = _("Your answers")
+        blocks = [f"<b>{your_answers}</b>", "\n".join(about)]
+        for conclusion in self.content.conclusions:
+            answer = answers.get(conclusion.id)
+            lines = [self.conclusion_header(conclusion.number)]
+            if answer is None or answer.answered_at is None:
+                view = _("not answered")
+            elif answer.stance is None:
+                view = _("skipped")
+            else:
+                label = self.content.stance_label(answer.stance)
+                view = label(language) if label else str(answer.stance)
+            lines.append(_("Your view: {view}").format(view=view))
+            blocks.append("\n".join(lines))
+            blocks.extend(self._comment_blocks(answer))
+        for step, title in ((j.SECTORS, _("Sectors")), (j.MARKETS, _("Markets"))):
+            question = self.multi_question(step)
+            answer = answers.get(question.item)
+            names = [
+                escape(option.label(language), quote=False)
+                for choice in (answer.choices if answer else ())
+                if (option := question.option(choice))
+            ]
+            value = ", ".join(names) if names else _("none chosen")
+            blocks.append(f"<b>{title}</b>: {value}")
+        idea = answers.get("idea")
+        your_idea = _("Your idea")
+        blocks.append(f"<b>{your_idea}</b>")
+        blocks.extend(self._comment_blocks(idea) or [_("none")])
+        submitted = self.p.status == "submitted"
+        blocks.append(
+            _("Change any answer with the buttons below, then save.")
+            if submitted
+            else _("Check your answers, change any of them with the buttons below, then submit.")
+        )
+        edit_labels = {
+            "prof": _("✏️ About you"),
+            j.SECTORS: _("✏️ Sectors"),
+            j.MARKETS: _("✏️ Markets"),
+            j.IDEA: _("✏️ Idea"),
+        }
+        numbers = [
+            button(f"✏️ {target[1:]}", j.REVIEW, target)
+            for target in self.journey.edit_targets()
+            if target.startswith("c") and target[1:].isdigit()
+        ]
+        rows = [[button(edit_labels["prof"], j.REVIEW, "prof")], *_rows(numbers, 3)]
+        rows.append([button(edit_labels[s], j.REVIEW, s) for s in (j.SECTORS, j.MARKETS, j.IDEA)])
+        rows.append(
+            [button(_("✅ Save changes") if submitted else _("✅ Submit"), j.REVIEW, j.SUBMIT)]
+        )
+        return Screen(tuple(blocks), InlineKeyboardMarkup(rows))
+
+    def _comment_blocks(self, answer: Answer | None) -> list[str]:
+        if answer is None:
+            return []
+        blocks = []
+        if answer.comment:
+            pieces = split_plain(answer.comment)
+            pieces[0] = f"💬 {pieces[0]}"
+            blocks.extend(pieces)
+        if answer.voice_file_id:
+            blocks.append(self.voice_note(answer.voice_duration or 0))
+        return blocks
+
+    def thanks(self, bot_username: str | None = None) -> Screen:
+        """The thank-you after submitting, with a link to share."""
+        _ = self._
+        blocks = [self.content.closing(self.language)]
+        if bot_username:
+            blocks.append(
+                _("Please share the consultation with others: {link}").format(
+                    link=f"https://t.me/{bot_username}"
+                )
+            )
+        blocks.append(_("You can change your answers while the consultation is open: send /start."))
+        return Screen(tuple(blocks))
+
+    def resume(self) -> Screen:
+        """The offer to a returning respondent."""
+        _ = self._
+        return Screen(
+            (_("Welcome back! Would you like to continue where you left off?"),),
+            InlineKeyboardMarkup(
+                [
+                    [button(_("▶️ Continue where I left off"), "resume", j.CONTINUE)],
+                    [button(_("🔄 Start over"), "resume", j.START_OVER)],
+                ]
+            ),
+        )
+
+
+def language_screen(suggested: str | None) -> Screen:
+    """The trilingual language choice, state language first, Telegram's suggestion marked."""
+    prompt = "\n".join(
+        translator(language).gettext("Welcome! Please choose your language.")
+        for language in LANGUAGES
+    )
+    rows = []
+    for language in LANGUAGES:
+        mark = " ✓" if suggested and suggested.lower().startswith(language) else ""
+        rows.append([button(f"{LANGUAGE_NAMES[language]}{mark}", j.LANGUAGE, language)])
+    return Screen((prompt,), InlineKeyboardMarkup(rows))

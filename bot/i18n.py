@@ -1,0 +1,41 @@
+"""Gettext catalogs per locale; a translator is picked per update, never installed globally."""
+
+from __future__ import annotations
+
+import gettext
+from functools import cache
+from importlib.resources import files
+from pathlib import Path
+
+from bot.content import LANGUAGES
+
+LOCALES = Path(str(files("bot") / "locales"))
+DOMAIN = "bot"
+
+
+class CatalogMissingError(RuntimeError):
+    """A compiled catalog (.mo) is missing: `make install` builds them."""
+
+
+@cache
+def translator(language: str) -> gettext.GNUTranslations:
+    """Return the catalog of `language` (kk, ru or en); English for anything else."""
+    if language not in LANGUAGES:
+        language = "en"
+    try:
+        return gettext.translation(DOMAIN, localedir=LOCALES, languages=[language])  # type: ignore[return-value]
+    except FileNotFoundError as exc:
+        raise CatalogMissingError(
+            f"the {language} catalog is not compiled under {LOCALES}: run `make install`"
+        ) from exc
+
+
+def check_catalogs() -> None:
+    """Load every catalog once, so a missing one stops the bot at start, not mid-journey."""
+    for language in LANGUAGES:
+        translator(language)
+
+
+def N_(message: str) -> str:  # noqa: N802 - gettext's conventional name for a deferred mark
+    """Mark a text for the catalogs; it is translated later, where the language is known."""
+    return message

@@ -1,0 +1,1 @@
+"""SQLite storage: the schema's migrations and the one repository that holds all SQL."""

@@ -1,0 +1,516 @@
+"""All SQL of the bot. Returns frozen dataclasses, never rows or cursors. No telegram import."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import sqlite3
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+logger = logging.getLogger(__name__)
+
+MIGRATIONS = Path(str(files("bot.storage") / "migrations"))
+PROFILE_FIELDS = ("stakeholder_group", "region", "age_band", "gender")
+CONSENT_CHOICES = ("may_quote", "wants_news")
+CHOICE_SEPARATOR = ";"
+COMMENT_JOINER = "\n"  # parts typed in a burst read as consecutive lines of one comment
+
+
+class NotInTransactionError(RuntimeError):
+    """A write was attempted outside `Repository.transaction()`."""
+
+
+@dataclass(frozen=True, slots=True)
+class Participant:
+    """A Telegram user as the journey sees them, with their respondent record if they consented."""
+
+    user_id: int
+    chat_id: int
+    language: str | None
+    language_code: str | None
+    source: str
+    status: str
+    step: str
+    editing: bool
+    stopped: bool
+    blocked: bool
+    respondent_id: int | None
+    may_quote: bool | None
+    wants_news: bool | None
+    stakeholder_group: str | None
+    region: str | None
+    age_band: str | None
+    gender: str | None
+    completed_at: str | None
+
+    def profile(self, field: str) -> str | None:
+        """Return one profile answer by its column name."""
+        value: str | None = getattr(self, field)
+        return value
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """What a respondent said about one item."""
+
+    item: str
+    content_version: int
+    stance: int | None
+    choices: tuple[str, ...]
+    comment: str | None
+    comment_language: str | None
+    voice_file_id: str | None
+    voice_duration: int | None
+    answered_at: str | None
+    revised: bool
+
+    @property
+    def has_comment(self) -> bool:
+        """Whether a text or voice comment is stored."""
+        return bool(self.comment) or bool(self.voice_file_id)
+
+
+def timestamp(moment: datetime) -> str:
+    """Store times as ISO 8601 with their offset, to the second."""
+    return moment.isoformat(timespec="seconds")
+
+
+_PARTICIPANT_SQL = """
+SELECT u.user_id, u.chat_id, u.language, u.language_code, u.source, u.status, u.step, u.editing,
+       u.stopped, u.blocked, r.id, r.may_quote, r.wants_news, r.stakeholder_group, r.region,
+       r.age_band, r.gender, r.completed_at
+FROM users AS u LEFT JOIN respondents AS r ON r.user_id = u.user_id
+WHERE u.user_id = ?
+"""
+
+_ANSWER_COLUMNS = """item, content_version, stance, choices, comment, comment_language,
+       voice_file_id, voice_duration, answered_at, revised"""
+
+
+def _optional_bool(value: int | None) -> bool | None:
+    return None if value is None else bool(value)
+
+
+def _answer(row: sqlite3.Row | tuple[object, ...]) -> Answer:
+    (item, version, stance, choices, comment, language, voice, duration, answered, revised) = row
+    return Answer(
+        item=str(item),
+        content_version=int(version),  # type: ignore[call-overload]
+        stance=stance,  # type: ignore[arg-type]
+        choices=tuple(str(choices).split(CHOICE_SEPARATOR)) if choices else (),
+        comment=comment,  # type: ignore[arg-type]
+        comment_language=language,  # type: ignore[arg-type]
+        voice_file_id=voice,  # type: ignore[arg-type]
+        voice_duration=duration,  # type: ignore[arg-type]
+        answered_at=answered,  # type: ignore[arg-type]
+        revised=bool(revised),
+    )
+
+
+class Repository:
+    """The one place that speaks SQL. Writes happen inside `transaction()`."""
+
+    def __init__(self, connection: aiosqlite.Connection, path: Path) -> None:
+        self._db = connection
+        self.path = path
+        self._lock = asyncio.Lock()
+        self._in_transaction = False
+
+    @classmethod
+    async def open(cls, path: Path) -> Repository:
+        """Open (creating if needed) the database, owner-readable only, and migrate it."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if not path.exists():
+            # Create the file with owner-only permissions before SQLite writes anything to it.
+            os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+        connection = await aiosqlite.connect(path)
+        # WAL lets exports and backups read while answers are written; NORMAL in WAL loses no
+        # committed transaction on a process crash (only, at worst, the last ones on power loss).
+        await connection.execute("PRAGMA journal_mode = WAL")
+        await connection.execute("PRAGMA synchronous = NORMAL")
+        await connection.execute("PRAGMA foreign_keys = ON")
+        await connection.execute("PRAGMA busy_timeout = 5000")
+        repository = cls(connection, path)
+        await repository._migrate()
+        return repository
+
+    async def close(self) -> None:
+        """Close the connection."""
+        await self._db.close()
+
+    async def _migrate(self) -> None:
+        async with self._db.execute("PRAGMA user_version") as cursor:
+            row = await cursor.fetchone()
+        current = int(row[0]) if row else 0
+        for script in sorted(MIGRATIONS.glob("[0-9][0-9][0-9]_*.sql")):
+            number = int(script.name[:3])
+            if number <= current:
+                continue
+            logger.info("applying migration %s", script.name)
+            sql = script.read_text(encoding="utf-8")
+            await self._db.executescript(f"BEGIN;\n{sql}\nPRAGMA user_version = {number};\nCOMMIT;")
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[None]:
+        """Group writes into one atomic commit; jobs and handlers take turns."""
+        async with self._lock:
+            self._in_transaction = True
+            try:
+                yield
+            except BaseException:
+                await self._db.rollback()
+                raise
+            else:
+                await self._db.commit()
+            finally:
+                self._in_transaction = False
+
+    async def _write(self, sql: str, parameters: tuple[object, ...] = ()) -> int:
+        if not self._in_transaction:
+            raise NotInTransactionError(sql.split(None, 3)[:3])
+        async with self._db.execute(sql, parameters) as cursor:
+            return cursor.rowcount
+
+    # People -------------------------------------------------------------------------------
+
+    async def participant(self, user_id: int) -> Participant | None:
+        """Return the user with their respondent record, or None for a stranger."""
+        async with self._db.execute(_PARTICIPANT_SQL, (user_id,)) as cursor:
+            row = await cursor.fetchone()
+        if row is None:
+            return None
+        return Participant(
+            user_id=row[0],
+            chat_id=row[1],
+            language=row[2],
+            language_code=row[3],
+            source=row[4],
+            status=row[5],
+            step=row[6],
+            editing=bool(row[7]),
+            stopped=bool(row[8]),
+            blocked=bool(row[9]),
+            respondent_id=row[10],
+            may_quote=_optional_bool(row[11]),
+            wants_news=_optional_bool(row[12]),
+            stakeholder_group=row[13],
+            region=row[14],
+            age_band=row[15],
+            gender=row[16],
+            completed_at=row[17],
+        )
+
+    async def add_user(
+        self, *, user_id: int, chat_id: int, language_code: str | None, source: str, now: datetime
+    ) -> None:
+        """Record a first contact."""
+        moment = timestamp(now)
+        await self._write(
+            "INSERT INTO users (user_id, chat_id, language_code, source, created_at,"
+            " last_activity_at) VALUES (?, ?, ?, ?, ?, ?)",
+            (user_id, chat_id, language_code, source, moment, moment),
+        )
+
+    async def set_step(
+        self, user_id: int, step: str, *, now: datetime, editing: bool = False
+    ) -> None:
+        """Move the user to `step`; this is what a restart resumes from."""
+        await self._write(
+            "UPDATE users SET step = ?, editing = ?, last_activity_at = ?, blocked = 0"
+            " WHERE user_id = ?",
+            (step, int(editing), timestamp(now), user_id),
+        )
+
+    async def set_language(self, user_id: int, language: str) -> None:
+        """Remember the language the user chose."""
+        await self._write("UPDATE users SET language = ? WHERE user_id = ?", (language, user_id))
+
+    async def set_status(self, user_id: int, status: str) -> None:
+        """Set new / declined / in_progress / submitted."""
+        await self._write("UPDATE users SET status = ? WHERE user_id = ?", (status, user_id))
+
+    async def forget_user(self, user_id: int) -> None:
+        """Erase the user and, through the foreign keys, everything that hangs off them."""
+        await self._write("DELETE FROM users WHERE user_id = ?", (user_id,))
+
+    async def consent(self, user_id: int, *, version: int, now: datetime) -> int:
+        """Record consent and return the pseudonymous number, assigned once."""
+        moment = timestamp(now)
+        await self._write(
+            "INSERT INTO respondents (user_id, consented_at, consent_version, started_at)"
+            " VALUES (?, ?, ?, ?) ON CONFLICT (user_id) DO NOTHING",
+            (user_id, moment, version, moment),
+        )
+        await self._write(
+            "UPDATE users SET status = 'in_progress' WHERE user_id = ? AND status != 'submitted'",
+            (user_id,),
+        )
+        async with self._db.execute(
+            "SELECT id FROM respondents WHERE user_id = ?", (user_id,)
+        ) as cursor:
+            row = await cursor.fetchone()
+        assert row is not None
+        return int(row[0])
+
+    async def set_consent_choice(self, respondent_id: int, field: str, value: bool) -> None:
+        """Store whether comments may be quoted, or whether news is wanted."""
+        if field not in CONSENT_CHOICES:
+            raise ValueError(field)
+        await self._write(
+            f"UPDATE respondents SET {field} = ? WHERE id = ?",  # noqa: S608 - field is whitelisted
+            (int(value), respondent_id),
+        )
+
+    async def set_profile(
+        self, respondent_id: int, field: str, value: str | None, *, now: datetime
+    ) -> None:
+        """Store one profile answer ('' for skipped)."""
+        if field not in PROFILE_FIELDS:
+            raise ValueError(field)
+        changed = await self._write(
+            f"UPDATE respondents SET {field} = ? WHERE id = ? AND {field} IS NOT ?",  # noqa: S608
+            (value, respondent_id, value),
+        )
+        if changed:
+            await self._write(
+                "UPDATE respondents SET revised_at = ? WHERE id = ? AND completed_at IS NOT NULL",
+                (timestamp(now), respondent_id),
+            )
+
+    async def source_known(self, code: str) -> bool:
+        """Whether a deep-link code is a registered recruitment source."""
+        async with self._db.execute("SELECT 1 FROM sources WHERE code = ?", (code,)) as cursor:
+            return await cursor.fetchone() is not None
+
+    async def add_source(self, code: str, label: str, *, now: datetime) -> None:
+        """Register a recruitment source."""
+        await self._write(
+            "INSERT INTO sources (code, label, created_at) VALUES (?, ?, ?)"
+            " ON CONFLICT (code) DO UPDATE SET label = excluded.label",
+            (code, label, timestamp(now)),
+        )
+
+    async def submit(self, user_id: int, respondent_id: int, *, now: datetime) -> None:
+        """Mark the answers submitted; the first submit's time is kept."""
+        await self._write(
+            "UPDATE respondents SET completed_at = COALESCE(completed_at, ?) WHERE id = ?",
+            (timestamp(now), respondent_id),
+        )
+        await self.set_status(user_id, "submitted")
+
+    async def start_over(self, respondent_id: int) -> None:
+        """Clear the profile and every answer; the pseudonymous number stays."""
+        await self._write("DELETE FROM comment_parts WHERE respondent_id = ?", (respondent_id,))
+        await self._write("DELETE FROM answers WHERE respondent_id = ?", (respondent_id,))
+        await self._write(
+            "UPDATE respondents SET stakeholder_group = NULL, region = NULL, age_band = NULL,"
+            " gender = NULL WHERE id = ?",
+            (respondent_id,),
+        )
+
+    # Answers ------------------------------------------------------------------------------
+
+    async def answers(self, respondent_id: int) -> dict[str, Answer]:
+        """Return the respondent's answers by item."""
+        async with self._db.execute(
+            f"SELECT {_ANSWER_COLUMNS} FROM answers WHERE respondent_id = ?",  # noqa: S608
+            (respondent_id,),
+        ) as cursor:
+            rows = await cursor.fetchall()
+        return {row[0]: _answer(tuple(row)) for row in rows}
+
+    async def answer(self, respondent_id: int, item: str) -> Answer | None:
+        """Return one answer, or None if the item was never reached."""
+        async with self._db.execute(
+            f"SELECT {_ANSWER_COLUMNS} FROM answers WHERE respondent_id = ? AND item = ?",  # noqa: S608
+            (respondent_id, item),
+        ) as cursor:
+            row = await cursor.fetchone()
+        return _answer(tuple(row)) if row else None
+
+    async def reach(self, respondent_id: int, item: str, *, version: int, now: datetime) -> None:
+        """Record that the respondent was shown this item."""
+        await self._write(
+            "INSERT INTO answers (respondent_id, item, content_version, reached_at)"
+            " VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            (respondent_id, item, version, timestamp(now)),
+        )
+
+    async def _changed(self, respondent_id: int, item: str, now: datetime) -> None:
+        """Note a change to an item that had been answered: the answer counts as revised."""
+        moment = timestamp(now)
+        revised = await self._write(
+            "UPDATE answers SET revised = 1 WHERE respondent_id = ? AND item = ?"
+            " AND answered_at IS NOT NULL",
+            (respondent_id, item),
+        )
+        if revised:
+            await self._write(
+                "UPDATE respondents SET revised_at = ? WHERE id = ? AND completed_at IS NOT NULL",
+                (moment, respondent_id),
+            )
+
+    async def save_stance(
+        self, respondent_id: int, item: str, stance: int | None, *, version: int, now: datetime
+    ) -> None:
+        """Store a stance (None for an explicit skip) and mark the item answered."""
+        await self.reach(respondent_id, item, version=version, now=now)
+        changed = await self._write(
+            "UPDATE answers SET stance = ?, content_version = ? WHERE respondent_id = ?"
+            " AND item = ? AND (stance IS NOT ? OR answered_at IS NULL)",
+            (stance, version, respondent_id, item, stance),
+        )
+        if changed:
+            await self._changed(respondent_id, item, now)
+        await self._answered(respondent_id, item, now)
+
+    async def save_choices(
+        self, respondent_id: int, item: str, choices: tuple[str, ...], *, version: int,
+        now: datetime,
+    ) -> None:
+        """Store the options chosen so far for a multi-select item."""
+        await self.reach(respondent_id, item, version=version, now=now)
+        joined = CHOICE_SEPARATOR.join(choices) or None
+        changed = await self._write(
+            "UPDATE answers SET choices = ?, content_version = ? WHERE respondent_id = ?"
+            " AND item = ? AND choices IS NOT ?",
+            (joined, version, respondent_id, item, joined),
+        )
+        if changed:
+            await self._changed(respondent_id, item, now)
+
+    async def _answered(self, respondent_id: int, item: str, now: datetime) -> None:
+        await self._write(
+            "UPDATE answers SET answered_at = COALESCE(answered_at, ?)"
+            " WHERE respondent_id = ? AND item = ?",
+            (timestamp(now), respondent_id, item),
+        )
+
+    async def finish_item(
+        self, respondent_id: int, item: str, *, version: int, now: datetime
+    ) -> None:
+        """Mark an item answered (a multi-select's Done, the idea's Done or Skip)."""
+        await self.reach(respondent_id, item, version=version, now=now)
+        await self._answered(respondent_id, item, now)
+
+    async def add_comment_part(
+        self, respondent_id: int, item: str, *, message_id: int, text: str, version: int,
+        now: datetime,
+    ) -> str:
+        """Append one typed message to the item's comment and return the whole comment."""
+        await self.reach(respondent_id, item, version=version, now=now)
+        await self._write(
+            "INSERT INTO comment_parts (respondent_id, item, message_id, text) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (respondent_id, message_id) DO UPDATE SET text = excluded.text",
+            (respondent_id, item, message_id, text),
+        )
+        return await self._join_parts(respondent_id, item, now)
+
+    async def edit_comment_part(
+        self, respondent_id: int, *, message_id: int, text: str, now: datetime
+    ) -> tuple[str, str] | None:
+        """Replace an edited message's part; return (item, whole comment), None if not a part."""
+        async with self._db.execute(
+            "SELECT item FROM comment_parts WHERE respondent_id = ? AND message_id = ?",
+            (respondent_id, message_id),
+        ) as cursor:
+            row = await cursor.fetchone()
+        if row is None:
+            return None
+        item = str(row[0])
+        await self._write(
+            "UPDATE comment_parts SET text = ? WHERE respondent_id = ? AND message_id = ?",
+            (text, respondent_id, message_id),
+        )
+        return item, await self._join_parts(respondent_id, item, now)
+
+    async def _join_parts(self, respondent_id: int, item: str, now: datetime) -> str:
+        async with self._db.execute(
+            "SELECT text FROM comment_parts WHERE respondent_id = ? AND item = ?"
+            " ORDER BY message_id",
+            (respondent_id, item),
+        ) as cursor:
+            parts = [str(row[0]) for row in await cursor.fetchall()]
+        comment = COMMENT_JOINER.join(parts)
+        changed = await self._write(
+            "UPDATE answers SET comment = ? WHERE respondent_id = ? AND item = ?"
+            " AND comment IS NOT ?",
+            (comment, respondent_id, item, comment),
+        )
+        if changed:
+            await self._changed(respondent_id, item, now)
+        return comment
+
+    async def set_comment_language(
+        self, respondent_id: int, item: str, language: str | None
+    ) -> None:
+        """Label the comment with the language it is written in."""
+        await self._write(
+            "UPDATE answers SET comment_language = ? WHERE respondent_id = ? AND item = ?",
+            (language, respondent_id, item),
+        )
+
+    async def save_voice(
+        self, respondent_id: int, item: str, *, file_id: str, unique_id: str, duration: int,
+        version: int, now: datetime,
+    ) -> None:
+        """Store a voice comment; a new recording replaces the previous one."""
+        await self.reach(respondent_id, item, version=version, now=now)
+        await self._write(
+            "UPDATE answers SET voice_file_id = ?, voice_unique_id = ?, voice_duration = ?"
+            " WHERE respondent_id = ? AND item = ?",
+            (file_id, unique_id, duration, respondent_id, item),
+        )
+        await self._changed(respondent_id, item, now)
+
+    async def clear_comment(self, respondent_id: int, item: str, *, now: datetime) -> None:
+        """Remove the item's text and voice comment."""
+        await self._write(
+            "DELETE FROM comment_parts WHERE respondent_id = ? AND item = ?",
+            (respondent_id, item),
+        )
+        changed = await self._write(
+            "UPDATE answers SET comment = NULL, comment_language = NULL, voice_file_id = NULL,"
+            " voice_unique_id = NULL, voice_duration = NULL WHERE respondent_id = ? AND item = ?"
+            " AND (comment IS NOT NULL OR voice_file_id IS NOT NULL)",
+            (respondent_id, item),
+        )
+        if changed:
+            await self._changed(respondent_id, item, now)
+
+
+# Exports ------------------------------------------------------------------------------------
+# Exports read through their own read-only connection, off the event loop, so the bot's
+# connection keeps serving respondents while WAL lets both proceed.
+
+ANSWER_EXPORT_SQL = """
+SELECT r.id AS respondent, u.language, u.source, r.stakeholder_group, r.region,
+       a.item, a.content_version, a.stance, a.choices, a.comment,
+       a.voice_file_id IS NOT NULL AS has_voice, a.comment_language, r.may_quote,
+       u.status, a.answered_at, a.revised
+FROM answers AS a
+JOIN respondents AS r ON r.id = a.respondent_id
+JOIN users AS u ON u.user_id = r.user_id
+ORDER BY r.id, a.rowid_order
+"""
+
+
+def read_answers(path: Path, item_order: dict[str, int]) -> Any:
+    """Every answer of every consenting respondent, as a pandas DataFrame (no Telegram ids)."""
+    import pandas as pd  # noqa: PLC0415 - only exports need pandas
+
+    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as connection:
+        connection.create_function("item_order", 1, lambda item: item_order.get(item, 99))
+        sql = ANSWER_EXPORT_SQL.replace("a.rowid_order", "item_order(a.item)")
+        frame = pd.read_sql_query(sql, connection)
+    connection.close()
+    return frame
