@@ -21,7 +21,7 @@ def _settings() -> Settings:
         sys.exit(f"configuration error:\n{exc}")
 
 
-def _content(settings: Settings, path: Path | None = None):  # noqa: ANN202 - a Content
+def _content(settings: Settings, path: Path | None = None):
     try:
         return load_content(path or settings.content)
     except ContentError as exc:

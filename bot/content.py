@@ -166,7 +166,9 @@ class _Reader:
         genders = self._options(raw.get("genders"), "genders")
         sectors = self._multi(raw, "sectors")
         markets = self._multi(raw, "markets")
-        idea = self._text(self._table(raw, "idea_question"), "text", "idea_question.text", MAX_QUESTION)
+        idea = self._text(
+            self._table(raw, "idea_question"), "text", "idea_question.text", MAX_QUESTION
+        )
         title = self._text(consultation, "title", "consultation.title", MAX_LABEL * 2)
         welcome = self._text(consultation, "welcome", "consultation.welcome", MAX_QUESTION)
         closing = self._text(consultation, "closing", "consultation.closing", MAX_QUESTION)

@@ -55,11 +55,17 @@ class Demo:
     ) -> None:
         self.api = FakeBotApi()
         self.application = build_application(
-            settings, content, request=self.api, get_updates_request=FakeBotApi(),
+            settings,
+            content,
+            request=self.api,
+            get_updates_request=FakeBotApi(),
             rate_limited=False,
         )
         self.user = {
-            "id": user_id, "is_bot": False, "first_name": "Demo", "language_code": language_code,
+            "id": user_id,
+            "is_bot": False,
+            "first_name": "Demo",
+            "language_code": language_code,
         }
         self.chat = {"id": user_id, "type": "private", "first_name": "Demo"}
         self.output = output
@@ -84,23 +90,45 @@ class Demo:
             self.output(f"(there is no button {number})")
             return True
         if line.startswith(":voice"):
-            seconds = int(line.split()[1]) if len(line.split()) > 1 and line.split()[1].isdigit() else 7
+            seconds = (
+                int(line.split()[1]) if len(line.split()) > 1 and line.split()[1].isdigit() else 7
+            )
             uid = f"voice{next(self._update_ids)}"
-            await self._feed(self._message(voice={
-                "file_id": uid, "file_unique_id": uid, "duration": seconds, "mime_type": "audio/ogg",
-            }))
+            await self._feed(
+                self._message(
+                    voice={
+                        "file_id": uid,
+                        "file_unique_id": uid,
+                        "duration": seconds,
+                        "mime_type": "audio/ogg",
+                    }
+                )
+            )
         elif line == ":sticker":
-            await self._feed(self._message(sticker={
-                "file_id": "st", "file_unique_id": "st", "type": "regular", "width": 512,
-                "height": 512, "is_animated": False, "is_video": False,
-            }))
+            await self._feed(
+                self._message(
+                    sticker={
+                        "file_id": "st",
+                        "file_unique_id": "st",
+                        "type": "regular",
+                        "width": 512,
+                        "height": 512,
+                        "is_animated": False,
+                        "is_video": False,
+                    }
+                )
+            )
         elif line == ":photo":
-            await self._feed(self._message(photo=[
-                {"file_id": "ph", "file_unique_id": "ph", "width": 90, "height": 90},
-            ]))
+            await self._feed(
+                self._message(
+                    photo=[
+                        {"file_id": "ph", "file_unique_id": "ph", "width": 90, "height": 90},
+                    ]
+                )
+            )
         elif line.startswith(":edit ") and self._last_text:
             message_id, _ = self._last_text
-            await self._feed(self._edited(message_id, line[len(":edit "):]))
+            await self._feed(self._edited(message_id, line[len(":edit ") :]))
         elif line.startswith(":"):
             self.output(HELP)
         elif line:
@@ -111,15 +139,18 @@ class Demo:
         return {
             "update_id": next(self._update_ids),
             "message": {
-                "message_id": next(self._message_ids), "date": int(time.time()),
-                "chat": self.chat, "from": self.user, **fields,
+                "message_id": next(self._message_ids),
+                "date": int(time.time()),
+                "chat": self.chat,
+                "from": self.user,
+                **fields,
             },
         }
 
     def _text(self, text: str) -> dict[str, Any]:
         fields: dict[str, Any] = {"text": text}
         if text.startswith("/"):
-            command = text.split()[0]
+            command = text.split(maxsplit=1)[0]
             fields["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
         update = self._message(**fields)
         self._last_text = (update["message"]["message_id"], text)
@@ -129,8 +160,12 @@ class Demo:
         return {
             "update_id": next(self._update_ids),
             "edited_message": {
-                "message_id": message_id, "date": int(time.time()), "edit_date": int(time.time()),
-                "chat": self.chat, "from": self.user, "text": text,
+                "message_id": message_id,
+                "date": int(time.time()),
+                "edit_date": int(time.time()),
+                "chat": self.chat,
+                "from": self.user,
+                "text": text,
             },
         }
 
@@ -138,16 +173,23 @@ class Demo:
         return {
             "update_id": next(self._update_ids),
             "callback_query": {
-                "id": str(next(self._update_ids)), "from": self.user, "chat_instance": "demo",
+                "id": str(next(self._update_ids)),
+                "from": self.user,
+                "chat_instance": "demo",
                 "data": data,
                 "message": {
-                    "message_id": message_id, "date": int(time.time()), "chat": self.chat,
+                    "message_id": message_id,
+                    "date": int(time.time()),
+                    "chat": self.chat,
                     "from": {"id": 777000111, "is_bot": True, "first_name": "Creative Spark"},
                     "text": "…",
-                    "reply_markup": {"inline_keyboard": [
-                        [{"text": label, "callback_data": d}]
-                        for label, d, mid in self.buttons if mid == message_id
-                    ]},
+                    "reply_markup": {
+                        "inline_keyboard": [
+                            [{"text": label, "callback_data": d}]
+                            for label, d, mid in self.buttons
+                            if mid == message_id
+                        ]
+                    },
                 },
             },
         }
@@ -172,7 +214,9 @@ class Demo:
             if call.buttons and any(data != "c:x:0" for _, data in call.buttons):
                 self._show_buttons(call, message_id)
             elif call.buttons:
-                self.output(f"{DIM if self.colour else ''}  ({call.buttons[0][0]}){RESET if self.colour else ''}")
+                self.output(
+                    f"{DIM if self.colour else ''}  ({call.buttons[0][0]}){RESET if self.colour else ''}"
+                )
         elif call.method == "answerCallbackQuery" and call.params.get("text"):
             self.output(f"  [{call.params['text']}]")
 
@@ -189,7 +233,10 @@ class Demo:
 
 
 async def run_demo(
-    settings: Settings, content: Content, *, language_code: str = "en",
+    settings: Settings,
+    content: Content,
+    *,
+    language_code: str = "en",
     stream: TextIO = sys.stdin,
 ) -> None:
     """Run the terminal demo until end of input or :quit."""

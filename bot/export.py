@@ -14,9 +14,23 @@ from bot.content import Content
 from bot.storage.repository import read_answers
 
 ANSWER_COLUMNS = (
-    "respondent", "language", "source", "stakeholder_group", "region", "item", "content_version",
-    "stance", "choices", "comment", "comment_type", "comment_audio", "comment_language",
-    "may_quote", "status", "answered_at", "revised",
+    "respondent",
+    "language",
+    "source",
+    "stakeholder_group",
+    "region",
+    "item",
+    "content_version",
+    "stance",
+    "choices",
+    "comment",
+    "comment_type",
+    "comment_audio",
+    "comment_language",
+    "may_quote",
+    "status",
+    "answered_at",
+    "revised",
 )
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 

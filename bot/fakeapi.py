@@ -45,7 +45,9 @@ class Call:
         if isinstance(markup, str):
             markup = json.loads(markup)
         rows = (markup or {}).get("inline_keyboard", [])
-        return [(b["text"], b.get("callback_data") or b.get("url", "")) for row in rows for b in row]
+        return [
+            (b["text"], b.get("callback_data") or b.get("url", "")) for row in rows for b in row
+        ]
 
 
 @dataclass
@@ -160,7 +162,11 @@ class FakeBotApi(BaseRequest):
             }
         if method == "getFile":
             file_id = params.get("file_id", "")
-            return {"file_id": file_id, "file_unique_id": file_id, "file_path": f"voice/{file_id}.oga"}
+            return {
+                "file_id": file_id,
+                "file_unique_id": file_id,
+                "file_path": f"voice/{file_id}.oga",
+            }
         return True
 
     # Reading what the user saw -------------------------------------------------------------
@@ -170,7 +176,8 @@ class FakeBotApi(BaseRequest):
         return [
             c
             for c in self.calls
-            if c.method == "sendMessage" and "_fault" not in c.params
+            if c.method == "sendMessage"
+            and "_fault" not in c.params
             and (chat_id is None or c.params.get("chat_id") == chat_id)
         ]
 

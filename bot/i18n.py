@@ -36,6 +36,6 @@ def check_catalogs() -> None:
         translator(language)
 
 
-def N_(message: str) -> str:  # noqa: N802 - gettext's conventional name for a deferred mark
+def N_(message: str) -> str:
     """Mark a text for the catalogs; it is translated later, where the language is known."""
     return message

@@ -15,8 +15,8 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
 from bot import journey as j
-from bot.handlers.context import BotContext
 from bot.content import LANGUAGES
+from bot.handlers.context import BotContext
 from bot.handlers.views import LANGUAGE_NAMES, Screen, Views, chosen_keyboard, language_screen
 from bot.i18n import translator
 from bot.journey import Tap, parse_callback
@@ -60,7 +60,7 @@ class Turn:
         self._ = self.views._
 
     @property
-    def now(self):  # noqa: ANN201 - a datetime, from the injectable clock
+    def now(self):
         return self.services.clock()
 
     async def reload(self) -> Participant:
@@ -172,7 +172,9 @@ async def start(update: Update, context: BotContext) -> None:
         async with repo.transaction():
             await turn.enter(j.REVIEW)
         await turn.reload()
-        await turn.say(turn._("Here are your answers. You can change them while the consultation is open."))
+        await turn.say(
+            turn._("Here are your answers. You can change them while the consultation is open.")
+        )
         await turn.show_current()
         return
     if participant.status == "declined":
@@ -193,7 +195,9 @@ async def choose_language_command(update: Update, context: BotContext) -> None:
     if participant is None:
         return
     await send_screen(
-        context, participant.chat_id, language_screen(participant.language or participant.language_code)
+        context,
+        participant.chat_id,
+        language_screen(participant.language or participant.language_code),
     )
 
 
@@ -207,7 +211,9 @@ async def help_command(update: Update, context: BotContext) -> None:
     await turn.say(
         "\n".join(
             (
-                _("This bot asks for your views on six conclusions about developing the Creative Industries in Kazakhstan."),
+                _(
+                    "This bot asks for your views on six conclusions about developing the Creative Industries in Kazakhstan."
+                ),
                 "",
                 _("/start: begin, or continue where you left off"),
                 _("/language: change the language"),
@@ -285,7 +291,9 @@ async def _stale(turn: Turn, why: str) -> None:
     query = turn.update.callback_query
     assert query is not None
     logger.debug("%s callback from respondent step %s", why, turn.p.step)
-    await query.answer(turn._("That button belongs to an earlier question. Here is the current one."))
+    await query.answer(
+        turn._("That button belongs to an earlier question. Here is the current one.")
+    )
     try:
         await query.edit_message_reply_markup(reply_markup=None)
     except BadRequest:
@@ -525,7 +533,7 @@ async def _on_multi(turn: Turn, tap: Tap) -> bool:
     return True
 
 
-def _exclusive(question, option_id: str) -> bool:  # noqa: ANN001 - a MultiQuestion
+def _exclusive(question, option_id: str) -> bool:
     option = question.option(option_id)
     return bool(option and option.exclusive)
 
@@ -591,7 +599,9 @@ async def _already(turn: Turn, tap: Tap) -> bool:
         stored = p.may_quote if tap.step == j.QUOTE else p.wants_news
         return stored is not None and stored == (tap.value == j.YES)
     if tap.step in j.PROFILE_STEPS:
-        value = {j.SKIP: j.SKIPPED_VALUE, j.PREFER_NOT: j.PREFER_NOT_VALUE}.get(tap.value, tap.value)
+        value = {j.SKIP: j.SKIPPED_VALUE, j.PREFER_NOT: j.PREFER_NOT_VALUE}.get(
+            tap.value, tap.value
+        )
         return p.profile(j.PROFILE_STEPS[tap.step]) == value
     if tap.step == j.REVIEW:
         return tap.value == j.SUBMIT and p.step == j.DONE
@@ -607,8 +617,10 @@ async def _already(turn: Turn, tap: Tap) -> bool:
         return passed
     if tap.step.startswith("s"):
         stance = None if tap.value == j.SKIP else tap.value
-        return answer.answered_at is not None and str(answer.stance) == str(stance) or (
-            stance is None and answer.answered_at is not None and answer.stance is None
+        return (
+            (answer.answered_at is not None
+            and str(answer.stance) == str(stance))
+            or (stance is None and answer.answered_at is not None and answer.stance is None)
         )
     return False
 
@@ -624,7 +636,11 @@ async def on_text(update: Update, context: BotContext) -> None:
         return
     turn = _turn(update, context, participant)
     item = turn.journey.item(participant.step)
-    if not turn.journey.takes_comment(participant.step) or participant.respondent_id is None or not item:
+    if (
+        not turn.journey.takes_comment(participant.step)
+        or participant.respondent_id is None
+        or not item
+    ):
         await turn.hint(_expected_hint(turn))
         return
     text = message.text or ""
@@ -652,7 +668,11 @@ async def on_voice(update: Update, context: BotContext) -> None:
         return
     turn = _turn(update, context, participant)
     item = turn.journey.item(participant.step)
-    if not turn.journey.takes_comment(participant.step) or participant.respondent_id is None or not item:
+    if (
+        not turn.journey.takes_comment(participant.step)
+        or participant.respondent_id is None
+        or not item
+    ):
         await turn.hint(_expected_hint(turn))
         return
     voice = message.voice
@@ -662,16 +682,18 @@ async def on_voice(update: Update, context: BotContext) -> None:
             item,
             file_id=voice.file_id,
             unique_id=voice.file_unique_id,
-            duration=int(voice.duration.total_seconds() if hasattr(voice.duration, "total_seconds") else voice.duration),
+            duration=int(voice.to_dict().get("duration", 0)),  # seconds, whatever PTB_TIMEDELTA says
+                voice.duration.total_seconds()
+                if hasattr(voice.duration, "total_seconds")
+                else voice.duration
+            ),
             version=turn.services.content.version,
             now=turn.now,
         )
         await turn.enter(participant.step, editing=participant.editing)
     answer = await turn.repo.answer(participant.respondent_id, item)
     await turn.send(
-        turn.views.comment_saved(
-            participant.step, None, answer.voice_duration if answer else 0
-        )
+        turn.views.comment_saved(participant.step, None, answer.voice_duration if answer else 0)
     )
 
 
@@ -713,7 +735,9 @@ async def on_edited(update: Update, context: BotContext) -> None:
         )
         if edited:
             item, comment = edited
-            await repo.set_comment_language(participant.respondent_id, item, detect_language(comment))
+            await repo.set_comment_language(
+                participant.respondent_id, item, detect_language(comment)
+            )
     if edited:
         turn = _turn(update, context, participant)
         await message.reply_text(turn._("✏️ Your comment has been updated."))

@@ -24,8 +24,10 @@ async def on_error(update: object, context: BotContext) -> None:
         try:
             await context.bot.send_message(
                 update.effective_chat.id,
-                _("Sorry, something went wrong on our side. Your answers are safe: "
-                  "send /start to continue."),
+                _(
+                    "Sorry, something went wrong on our side. Your answers are safe: "
+                    "send /start to continue."
+                ),
             )
         except TelegramError:
             logger.warning("could not tell the user about the error")

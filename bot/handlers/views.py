@@ -72,7 +72,9 @@ def chosen_keyboard(label: str) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup([[button(f"✓ {label}", CHOSEN, "0")]])
 
 
-def _rows(buttons: Sequence[InlineKeyboardButton], columns: int) -> list[list[InlineKeyboardButton]]:
+def _rows(
+    buttons: Sequence[InlineKeyboardButton], columns: int
+) -> list[list[InlineKeyboardButton]]:
     return [list(buttons[i : i + columns]) for i in range(0, len(buttons), columns)]
 
 
@@ -159,7 +161,9 @@ class Views:
         if step == j.DONE:
             return self.thanks()
         if step == j.DECLINED:
-            return Screen((_("You chose not to take part. If you change your mind, send /start."),))
+            return Screen(
+                (_("You chose not to take part. If you change your mind, send /start."),)
+            )
         return Screen((_("Send /start to begin."),))
 
     def _yes_no(self, step: str, question: str, yes: str, no: str) -> Screen:
@@ -306,7 +310,9 @@ class Views:
         for option in self.multi_question(step).options:
             selected = option.id in chosen
             mark = "✅" if selected else "▫️"
-            rows.append([button(f"{mark} {option.label(self.language)}", step, option.id, not selected)])
+            rows.append(
+                [button(f"{mark} {option.label(self.language)}", step, option.id, not selected)]
+            )
         rows.append([button(_("Done ✓"), step, j.DONE_VALUE), *self._back(step)])
         return InlineKeyboardMarkup(rows)
 
@@ -413,7 +419,9 @@ class Views:
                     link=f"https://t.me/{bot_username}"
                 )
             )
-        blocks.append(_("You can change your answers while the consultation is open: send /start."))
+        blocks.append(
+            _("You can change your answers while the consultation is open: send /start.")
+        )
         return Screen(tuple(blocks))
 
     def resume(self) -> Screen:

@@ -157,7 +157,9 @@ class Repository:
                 continue
             logger.info("applying migration %s", script.name)
             sql = script.read_text(encoding="utf-8")
-            await self._db.executescript(f"BEGIN;\n{sql}\nPRAGMA user_version = {number};\nCOMMIT;")
+            await self._db.executescript(
+                f"BEGIN;\n{sql}\nPRAGMA user_version = {number};\nCOMMIT;"
+            )
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[None]:
@@ -374,7 +376,12 @@ class Repository:
         await self._answered(respondent_id, item, now)
 
     async def save_choices(
-        self, respondent_id: int, item: str, choices: tuple[str, ...], *, version: int,
+        self,
+        respondent_id: int,
+        item: str,
+        choices: tuple[str, ...],
+        *,
+        version: int,
         now: datetime,
     ) -> None:
         """Store the options chosen so far for a multi-select item."""
@@ -403,7 +410,13 @@ class Repository:
         await self._answered(respondent_id, item, now)
 
     async def add_comment_part(
-        self, respondent_id: int, item: str, *, message_id: int, text: str, version: int,
+        self,
+        respondent_id: int,
+        item: str,
+        *,
+        message_id: int,
+        text: str,
+        version: int,
         now: datetime,
     ) -> str:
         """Append one typed message to the item's comment and return the whole comment."""
@@ -460,8 +473,15 @@ class Repository:
         )
 
     async def save_voice(
-        self, respondent_id: int, item: str, *, file_id: str, unique_id: str, duration: int,
-        version: int, now: datetime,
+        self,
+        respondent_id: int,
+        item: str,
+        *,
+        file_id: str,
+        unique_id: str,
+        duration: int,
+        version: int,
+        now: datetime,
     ) -> None:
         """Store a voice comment; a new recording replaces the previous one."""
         await self.reach(respondent_id, item, version=version, now=now)

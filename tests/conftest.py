@@ -1,0 +1,225 @@
+"""The offline harness: the real Application, the fake Bot API, a real SQLite file on tmp_path."""
+
+from __future__ import annotations
+
+import itertools
+import sqlite3
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from telegram import Update
+from telegram.ext import Application
+
+from bot.app import build_application, running
+from bot.config import Settings
+from bot.content import Content, load_content
+from bot.fakeapi import Call, FakeBotApi
+
+OWNER = 900_001
+
+
+@dataclass
+class Person:
+    """A Telegram user of the tests."""
+
+    id: int
+    language_code: str = "en"
+
+    @property
+    def user(self) -> dict[str, Any]:
+        return {"id": self.id, "is_bot": False, "first_name": "Айгерім", "language_code": self.language_code}
+
+    @property
+    def chat(self) -> dict[str, Any]:
+        return {"id": self.id, "type": "private", "first_name": "Айгерім"}
+
+
+class Clock:
+    """A controllable clock."""
+
+    def __init__(self) -> None:
+        self.now = datetime(2026, 11, 30, 6, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+class Harness:
+    """Talks to the bot as Telegram users would, and reads what they saw and what was stored."""
+
+    def __init__(self, settings: Settings, content: Content) -> None:
+        self.settings = settings
+        self.content = content
+        self.api = FakeBotApi()
+        self.clock = Clock()
+        self.app: Application | None = None  # type: ignore[type-arg]
+        self._running: Any = None
+        self._ids = itertools.count(1)
+
+    async def start(self) -> None:
+        self.app = build_application(
+            self.settings,
+            self.content,
+            request=self.api,
+            get_updates_request=FakeBotApi(),
+            clock=self.clock,
+            rate_limited=False,
+        )
+        self._running = running(self.app)
+        await self._running.__aenter__()
+
+    async def stop(self) -> None:
+        await self._running.__aexit__(None, None, None)
+
+    async def restart(self) -> None:
+        """A new Application on the same database, as after a crash and a restart."""
+        await self.stop()
+        await self.start()
+
+    # Sending -------------------------------------------------------------------------------
+
+    async def feed(self, raw: dict[str, Any]) -> list[Call]:
+        """Process one update; return the Bot API calls it caused."""
+        assert self.app is not None
+        before = len(self.api.calls)
+        await self.app.process_update(Update.de_json(raw, self.app.bot))
+        return self.api.calls[before:]
+
+    def _message(self, person: Person, **fields: Any) -> dict[str, Any]:
+        message_id = next(self._ids)
+        return {
+            "update_id": message_id,
+            "message": {
+                "message_id": message_id, "date": 0, "chat": person.chat, "from": person.user,
+                **fields,
+            },
+        }
+
+    async def send(self, person: Person, text: str) -> list[Call]:
+        fields: dict[str, Any] = {"text": text}
+        if text.startswith("/"):
+            fields["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
+        return await self.feed(self._message(person, **fields))
+
+    async def send_other(self, person: Person, **fields: Any) -> list[Call]:
+        return await self.feed(self._message(person, **fields))
+
+    async def voice(self, person: Person, seconds: int = 9) -> list[Call]:
+        uid = f"v{next(self._ids)}"
+        return await self.feed(
+            self._message(person, voice={"file_id": uid, "file_unique_id": uid, "duration": seconds})
+        )
+
+    async def edit(self, person: Person, message_id: int, text: str) -> list[Call]:
+        return await self.feed(
+            {
+                "update_id": next(self._ids),
+                "edited_message": {
+                    "message_id": message_id, "date": 0, "edit_date": 1, "chat": person.chat,
+                    "from": person.user, "text": text,
+                },
+            }
+        )
+
+    async def tap(self, person: Person, data: str, *, message_id: int | None = None) -> list[Call]:
+        """Press the button with `data` on the latest message that offered it."""
+        if message_id is None:
+            message_id = self.message_with(person, data)
+        return await self.feed(
+            {
+                "update_id": next(self._ids),
+                "callback_query": {
+                    "id": str(next(self._ids)), "from": person.user, "chat_instance": "t",
+                    "data": data,
+                    "message": {
+                        "message_id": message_id, "date": 0, "chat": person.chat,
+                        "from": {"id": 777000111, "is_bot": True, "first_name": "Bot"},
+                        "text": "…",
+                        "reply_markup": {"inline_keyboard": [[{"text": "✓", "callback_data": data}]]},
+                    },
+                },
+            }
+        )
+
+    # Reading -------------------------------------------------------------------------------
+
+    def sent(self, person: Person) -> list[Call]:
+        return self.api.sent(person.id)
+
+    def last(self, person: Person) -> Call:
+        return self.sent(person)[-1]
+
+    def message_with(self, person: Person, data: str) -> int:
+        for call in reversed(self.sent(person)):
+            if any(d == data for _, d in call.buttons):
+                return int(call.result["message_id"])
+        raise AssertionError(f"the bot never offered {data!r} to {person.id}")
+
+    def offered(self, person: Person) -> list[str]:
+        """The callback data of the latest keyboard sent to the person."""
+        for call in reversed(self.sent(person)):
+            if call.buttons:
+                return [d for _, d in call.buttons]
+        return []
+
+    def db(self, sql: str, *params: Any) -> list[tuple[Any, ...]]:
+        with sqlite3.connect(self.settings.db) as connection:
+            rows = connection.execute(sql, params).fetchall()
+        connection.close()
+        return rows
+
+
+@pytest.fixture
+def content() -> Content:
+    return load_content()
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        db=tmp_path / "consultation.sqlite3",
+        admins=[OWNER],
+        export_dir=tmp_path / "exports",
+    )
+
+
+@pytest.fixture
+async def bot(settings: Settings, content: Content) -> AsyncIterator[Harness]:
+    harness = Harness(settings, content)
+    await harness.start()
+    yield harness
+    await harness.stop()
+
+
+async def walk_to(bot: Harness, person: Person, step: str, language: str = "en") -> None:
+    """Walk a new respondent from /start to `step` with plain answers."""
+    await bot.send(person, "/start")
+    await bot.tap(person, f"c:lang:{language}")
+    path = [
+        ("cons", "c:age:y"), ("quote", "c:cons:y"), ("news", "c:quote:y"), ("grp", "c:news:n"),
+        ("reg", "c:grp:student"), ("ageb", "c:reg:almaty"), ("gen", "c:ageb:18-24"),
+        ("s1", "c:gen:_pns"),
+    ]
+    for number in range(1, 7):
+        path += [(f"m{number}", f"c:s{number}:4"), (f"s{number + 1}", f"c:m{number}:_none")]
+    path[-1] = ("sec", "c:m6:_none")
+    path += [("mkt", "c:sec:_done"), ("idea", "c:mkt:_done"), ("rev", "c:idea:_none")]
+    for reached, data in path:
+        if step == _current(bot, person):
+            return
+        await bot.tap(person, data)
+        assert _current(bot, person) == reached, (reached, _current(bot, person))
+    assert _current(bot, person) == step
+
+
+def _current(bot: Harness, person: Person) -> str | None:
+    rows = bot.db("SELECT step FROM users WHERE user_id = ?", person.id)
+    return rows[0][0] if rows else None

@@ -1,0 +1,250 @@
+"""The respondent journey through the real Application, on a real SQLite file."""
+
+from __future__ import annotations
+
+import csv
+import io
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.export import write_pack
+from bot.i18n import translator
+from tests.conftest import Harness, Person, _current, walk_to
+
+KAZAKH_LETTERS = set("әғқңөұүһі")
+
+
+def t(language: str, msgid: str) -> str:
+    return translator(language).gettext(msgid)
+
+
+@pytest.mark.parametrize("language", ["kk", "ru", "en"])
+async def test_a_complete_journey_in_each_language(bot: Harness, language: str) -> None:
+    """A respondent answers everything in one language; every answer is stored and exported."""
+    person = Person(101, language_code=language)
+    await bot.send(person, "/start")
+    first = bot.last(person)
+    assert [label for label, _ in first.buttons][:3] == [
+        f"Қазақша{' ✓' if language == 'kk' else ''}",
+        f"Русский{' ✓' if language == 'ru' else ''}",
+        f"English{' ✓' if language == 'en' else ''}",
+    ]
+    await bot.tap(person, f"c:lang:{language}")
+    assert t(language, "First, are you 18 or older?") in bot.last(person).text
+    await bot.tap(person, "c:age:y")
+    consent = bot.last(person).text
+    assert "/delete" in consent and "/mydata" in consent
+    assert bot.content.consent.render(language) == consent
+    await bot.tap(person, "c:cons:y")
+    await bot.tap(person, "c:quote:y")
+    await bot.tap(person, "c:news:y")
+    await bot.tap(person, "c:grp:entrepreneur")
+    await bot.tap(person, "c:reg:outside")
+    await bot.tap(person, "c:ageb:25-34")
+    await bot.tap(person, "c:gen:woman")
+    for number in range(1, 7):
+        question = bot.last(person).text
+        assert question.startswith(f"<b>{number} / 6 · ")
+        assert bot.content.conclusions[number - 1].text(language) in question
+        if number == 4:
+            await bot.tap(person, "c:s4:_skip")
+        else:
+            await bot.tap(person, f"c:s{number}:{6 - (number % 5 or 5)}")
+        if number == 1:
+            await bot.send(person, "Бұл өте маңызды қорытынды, әсіресе өңірлер үшін.")
+            await bot.send(person, "Жастарға көбірек мүмкіндік керек.")
+            assert "Done" in bot.last(person).buttons[0][0] or "Дайын" in bot.last(person).buttons[0][0] or "Готово" in bot.last(person).buttons[0][0]
+            await bot.tap(person, "c:m1:_done")
+        elif number == 2:
+            await bot.voice(person, seconds=42)
+            await bot.tap(person, "c:m2:_done")
+        else:
+            await bot.tap(person, f"c:m{number}:_none")
+    sectors_question = bot.last(person).text
+    assert sectors_question == bot.content.sectors.text_outside(language)  # type: ignore[misc]
+    await bot.tap(person, "c:sec:music:1")
+    await bot.tap(person, "c:sec:film-tv-radio:1")
+    await bot.tap(person, "c:sec:_done")
+    await bot.tap(person, "c:mkt:central-asia:1")
+    await bot.tap(person, "c:mkt:_done")
+    await bot.send(person, "A festival of young designers in every region.")
+    await bot.tap(person, "c:idea:_done")
+
+    review = "\n".join(c.text for c in bot.sent(person)[-3:])
+    assert t(language, "Your answers") in review
+    assert "Жастарға көбірек мүмкіндік керек." in review
+    assert t(language, "skipped") in review
+    await bot.tap(person, "c:rev:_submit")
+    thanks = bot.last(person).text
+    assert "https://t.me/creative_spark_bot" in thanks
+    assert bot.content.closing(language).split("\n")[0] in "\n".join(c.text for c in bot.sent(person)[-2:])
+
+    texts = " ".join(c.text for c in bot.sent(person)[1:])
+    if language == "kk":
+        assert KAZAKH_LETTERS & set(texts.lower())
+    if language == "en":
+        assert not any("\u0400" <= ch <= "\u04ff" for ch in texts.replace("Бұл өте маңызды қорытынды, әсіресе өңірлер үшін.", "").replace("Жастарға көбірек мүмкіндік керек.", ""))
+
+    (status, language_stored), = bot.db("SELECT status, language FROM users WHERE user_id = ?", person.id)
+    assert (status, language_stored) == ("submitted", language)
+    (respondent, group, region, age, gender, may_quote, news, completed), = bot.db(
+        "SELECT id, stakeholder_group, region, age_band, gender, may_quote, wants_news,"
+        " completed_at FROM respondents"
+    )
+    assert (group, region, age, gender, may_quote, news) == (
+        "entrepreneur", "outside", "25-34", "woman", 1, 1,
+    )
+    assert completed == "2026-11-30T06:00:00+00:00"
+    answers = dict(
+        (item, (stance, choices, comment, language_label, voice))
+        for item, stance, choices, comment, language_label, voice in bot.db(
+            "SELECT item, stance, choices, comment, comment_language, voice_duration FROM answers"
+        )
+    )
+    assert answers["conclusion-1"] == (
+        5, None,
+        "Бұл өте маңызды қорытынды, әсіресе өңірлер үшін.\nЖастарға көбірек мүмкіндік керек.",
+        "kk", None,
+    )
+    assert answers["conclusion-2"][0] == 4 and answers["conclusion-2"][4] == 42
+    assert answers["conclusion-4"][0] is None
+    assert answers["sectors"][1] == "music;film-tv-radio"
+    assert answers["markets"][1] == "central-asia"
+    assert answers["idea"][2] == "A festival of young designers in every region."
+    assert answers["idea"][3] == "en"
+
+    files = write_pack(bot.settings.db, bot.settings.export_dir, bot.content, zone=ZoneInfo("Asia/Almaty"))
+    raw = files[0].read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
+    assert [r["item"] for r in rows] == [f"conclusion-{n}" for n in range(1, 7)] + ["sectors", "markets", "idea"]
+    assert {r["respondent"] for r in rows} == {str(respondent)}
+    assert str(person.id) not in raw.decode("utf-8-sig")
+    first_row = rows[0]
+    assert first_row["stance"] == "5" and first_row["comment_type"] == "text"
+    assert first_row["answered_at"] == "2026-11-30T11:00:00+05:00"
+    assert rows[1]["comment_type"] == "voice" and rows[3]["stance"] == ""
+
+
+async def test_resume_after_a_restart_at_exactly_the_same_step(bot: Harness) -> None:
+    """After the Application is rebuilt on the same database, the respondent carries on."""
+    person = Person(102)
+    await walk_to(bot, person, "s3")
+    await bot.restart()
+    await bot.tap(person, "c:s3:2")  # the keyboard sent before the crash still works
+    assert _current(bot, person) == "m3"
+    await bot.restart()
+    await bot.send(person, "/start")
+    assert bot.offered(person) == ["c:resume:cont", "c:resume:over"]
+    await bot.tap(person, "c:resume:cont")
+    assert "3 / 6" in bot.last(person).text
+    assert bot.db("SELECT stance FROM answers WHERE item = 'conclusion-3'") == [(2,)]
+
+
+async def test_start_over_keeps_the_pseudonymous_number(bot: Harness) -> None:
+    """Start over clears answers and profile, never the respondent's number."""
+    person = Person(103)
+    await walk_to(bot, person, "s2")
+    (number,), = bot.db("SELECT id FROM respondents")
+    await bot.send(person, "/start")
+    await bot.tap(person, "c:resume:over")
+    assert _current(bot, person) == "grp"
+    assert bot.db("SELECT id, stakeholder_group FROM respondents") == [(number, None)]
+    assert bot.db("SELECT count(*) FROM answers") == [(0,)]
+
+
+async def test_switching_language_mid_way_keeps_answers(bot: Harness) -> None:
+    """/language re-asks the current question in the new language; nothing is lost."""
+    person = Person(104)
+    await walk_to(bot, person, "s2")
+    await bot.send(person, "/language")
+    await bot.tap(person, "c:lang:ru")
+    texts = [c.text for c in bot.sent(person)[-2:]]
+    assert texts[0] == "Теперь бот говорит по-русски."
+    assert bot.content.conclusions[1].text("ru") in texts[1]
+    assert bot.db("SELECT language FROM users") == [("ru",)]
+    assert bot.db("SELECT item, stance FROM answers WHERE answered_at IS NOT NULL") == [("conclusion-1", 4)]
+    assert _current(bot, person) == "s2"
+
+
+async def test_back_returns_to_the_previous_step(bot: Harness) -> None:
+    """Back from a stance leads to the previous comment step, and from there on again."""
+    person = Person(105)
+    await walk_to(bot, person, "s2")
+    await bot.tap(person, "c:back:s2")
+    assert _current(bot, person) == "m1"
+    await bot.tap(person, "c:back:m1")
+    assert _current(bot, person) == "s1"
+    await bot.tap(person, "c:s1:1")
+    assert bot.db("SELECT stance, revised FROM answers WHERE item = 'conclusion-1'") == [(1, 1)]
+
+
+async def test_editing_from_the_review_returns_to_the_review(bot: Harness) -> None:
+    """An answer changed from the review brings the respondent back to the review."""
+    person = Person(106)
+    await walk_to(bot, person, "rev")
+    await bot.tap(person, "c:rev:_submit")
+    await bot.send(person, "/start")
+    assert _current(bot, person) == "rev"
+    await bot.tap(person, "c:rev:c5")
+    await bot.tap(person, "c:s5:1")
+    await bot.send(person, "On reflection, less sure.")
+    await bot.tap(person, "c:m5:_done")
+    assert _current(bot, person) == "rev"
+    assert "On reflection, less sure." in "\n".join(c.text for c in bot.sent(person)[-3:])
+    (status, revised_at, completed_at), = bot.db(
+        "SELECT u.status, r.revised_at, r.completed_at FROM users u JOIN respondents r USING (user_id)"
+    )
+    assert status == "submitted" and revised_at is not None and completed_at is not None
+    assert bot.db("SELECT stance, revised FROM answers WHERE item = 'conclusion-5'") == [(1, 1)]
+
+
+async def test_under_18_stores_nothing(bot: Harness) -> None:
+    """A respondent under 18 is thanked kindly and nothing about them remains."""
+    person = Person(107, language_code="kk")
+    await bot.send(person, "/start")
+    await bot.tap(person, "c:lang:kk")
+    await bot.tap(person, "c:age:n")
+    assert bot.last(person).text == t("kk", "Thank you for your interest! This consultation is for people aged 18 and over, so we cannot take your answers. Nothing about you has been stored.")
+    assert bot.db("SELECT count(*) FROM users") == [(0,)]
+
+
+async def test_declining_stores_only_the_refusal(bot: Harness) -> None:
+    """One who declines gets no respondent number and no answers."""
+    person = Person(108)
+    await walk_to(bot, person, "cons")
+    await bot.tap(person, "c:cons:n")
+    assert bot.db("SELECT status FROM users") == [("declined",)]
+    assert bot.db("SELECT count(*) FROM respondents") == [(0,)]
+    await bot.send(person, "/start")
+    assert bot.offered(person) == ["c:cons:y", "c:cons:n"]
+
+
+@pytest.mark.parametrize(
+    ("payload", "registered", "expected"),
+    [("kaznu", True, "kaznu"), ("kaznu", False, "unregistered"), ("bad%20code", False, "unregistered"), (None, False, "direct")],
+)
+async def test_deep_link_names_the_recruitment_source(
+    bot: Harness, payload: str | None, registered: bool, expected: str
+) -> None:
+    """/start <code> records a registered source; anything else cannot tag a person."""
+    if registered:
+        repo = bot.app.bot_data["services"].repo  # type: ignore[union-attr]
+        async with repo.transaction():
+            await repo.add_source("kaznu", "Al-Farabi KazNU", now=bot.clock())
+    person = Person(109)
+    await bot.send(person, "/start" + (f" {payload}" if payload else ""))
+    assert bot.db("SELECT source FROM users") == [(expected,)]
+
+
+async def test_editing_a_sent_message_updates_the_comment(bot: Harness) -> None:
+    """Telegram's edit of a comment message replaces that part of the stored comment."""
+    person = Person(110)
+    await walk_to(bot, person, "m1")
+    await bot.send(person, "First thought.")
+    await bot.send(person, "Second tought.")
+    ((second_id,),) = bot.db("SELECT max(message_id) FROM comment_parts")
+    await bot.edit(person, second_id, "Second thought.")
+    assert bot.db("SELECT comment FROM answers WHERE item = 'conclusion-1'") == [("First thought.\nSecond thought.",)]
+    assert bot.last(person).text == t("en", "✏️ Your comment has been updated.")
