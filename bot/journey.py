@@ -21,6 +21,7 @@ REVIEW = "rev"
 SECTORS = "sec"
 MARKETS = "mkt"
 IDEA = "idea"
+MULTI_STEPS = (SECTORS, MARKETS)  # the only steps whose buttons carry a toggle flag
 DONE = "done"
 DECLINED = "declined"
 

@@ -250,7 +250,8 @@ async def on_tap(update: Update, context: BotContext) -> None:
         return
     turn = _turn(update, context, participant)
     tap = parse_callback(query.data)
-    if tap is None or not (turn.journey.knows(tap.step) or tap.step in (*FREE_STEPS, "x")):
+    known = tap is not None and (turn.journey.knows(tap.step) or tap.step in (*FREE_STEPS, "x"))
+    if tap is None or not known or (tap.flag is not None and tap.step not in j.MULTI_STEPS):
         await _stale(turn, "forged")
         return
     if tap.step == "x":
@@ -683,10 +684,6 @@ async def on_voice(update: Update, context: BotContext) -> None:
             file_id=voice.file_id,
             unique_id=voice.file_unique_id,
             duration=int(voice.to_dict().get("duration", 0)),  # seconds, whatever PTB_TIMEDELTA says
-                voice.duration.total_seconds()
-                if hasattr(voice.duration, "total_seconds")
-                else voice.duration
-            ),
             version=turn.services.content.version,
             now=turn.now,
         )
