@@ -11,7 +11,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from bot.config import Settings
-from bot.content import ContentError, load_content
+from bot.content import Content, ContentError, load_content
 
 
 def _settings() -> Settings:
@@ -21,7 +21,7 @@ def _settings() -> Settings:
         sys.exit(f"configuration error:\n{exc}")
 
 
-def _content(settings: Settings, path: Path | None = None):
+def _content(settings: Settings, path: Path | None = None) -> Content:
     try:
         return load_content(path or settings.content)
     except ContentError as exc:

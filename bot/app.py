@@ -26,7 +26,7 @@ from telegram.warnings import PTBUserWarning
 
 from bot.config import Settings
 from bot.content import LANGUAGES, Content
-from bot.handlers import consultation
+from bot.handlers import account, consultation
 from bot.handlers.context import BotContext, Services, utc_now
 from bot.handlers.errors import on_error
 from bot.i18n import N_, check_catalogs, translator
@@ -42,6 +42,9 @@ RESPONDENT_COMMANDS = (
     ("start", N_("Begin, or continue where you left off")),
     ("language", N_("Change the language")),
     ("help", N_("What this bot does")),
+    ("mydata", N_("The data stored about you")),
+    ("delete", N_("Withdraw and erase your data")),
+    ("stop", N_("No more reminders or news")),
 )
 
 
@@ -73,7 +76,7 @@ def build_application(
         builder = builder.get_updates_request(get_updates_request)
     if rate_limited:
         # Replies stay under Telegram's ~30 messages/s per bot; a 429 is retried after its wait.
-        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
+        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))  # type: ignore[arg-type]
     application = builder.build()
     application.bot_data["services"] = Services(
         settings=settings, content=content, journey=Journey(content), clock=clock
@@ -92,7 +95,11 @@ def _register(application: Application) -> None:  # type: ignore[type-arg]
             CommandHandler("start", consultation.start, filters=private),
             CommandHandler("language", consultation.choose_language_command, filters=private),
             CommandHandler("help", consultation.help_command, filters=private),
-            # Every button: the journey validates its data, so forged data gets a hint too.
+            CommandHandler("mydata", account.mydata_command, filters=private),
+            CommandHandler("delete", account.delete_command, filters=private),
+            CommandHandler("stop", account.stop_command, filters=private),
+            CallbackQueryHandler(account.on_delete_tap, pattern=r"^c:del:[yn]$"),
+            # Every other button: the journey validates its data, so forged data gets a hint too.
             CallbackQueryHandler(consultation.on_tap),
             # An edited message may be part of a comment.
             MessageHandler(

@@ -73,7 +73,7 @@ class Settings(BaseSettings):
             raise ValueError(f"must be above 0 and at most {MAX_BROADCAST_RATE} messages/s")
         return value
 
-    @field_validator("webhook_url", mode="before")
+    @field_validator("webhook_url", "token", "webhook_secret", "content", mode="before")
     @classmethod
     def _blank_is_none(cls, value: object) -> object:
         return None if value == "" else value

@@ -214,9 +214,8 @@ class Demo:
             if call.buttons and any(data != "c:x:0" for _, data in call.buttons):
                 self._show_buttons(call, message_id)
             elif call.buttons:
-                self.output(
-                    f"{DIM if self.colour else ''}  ({call.buttons[0][0]}){RESET if self.colour else ''}"
-                )
+                dim, reset = (DIM, RESET) if self.colour else ("", "")
+                self.output(f"{dim}  ({call.buttons[0][0]}){reset}")
         elif call.method == "answerCallbackQuery" and call.params.get("text"):
             self.output(f"  [{call.params['text']}]")
 

@@ -32,6 +32,7 @@ class Call:
     method: str
     params: dict[str, Any]
     result: Any = None
+    files: dict[str, bytes] = field(default_factory=dict)
 
     @property
     def text(self) -> str:
@@ -96,7 +97,7 @@ class FakeBotApi(BaseRequest):
     async def shutdown(self) -> None:
         """Nothing to close."""
 
-    async def do_request(
+    async def do_request(  # noqa: PLR0917 - BaseRequest's signature
         self,
         url: str,
         method: str,
@@ -118,7 +119,12 @@ class FakeBotApi(BaseRequest):
             self.calls.append(Call(api_method, {**params, "_fault": fault.status}))
             return fault.status, fault.body()
         result = self._result(api_method, params)
-        self.calls.append(Call(api_method, params, result))
+        files = {}
+        if request_data is not None and request_data.contains_files:
+            for name, part in request_data.multipart_data.items():
+                content = part[1]
+                files[name] = content if isinstance(content, bytes) else content.read()
+        self.calls.append(Call(api_method, params, result, files))
         return 200, json.dumps({"ok": True, "result": result}).encode()
 
     def _fault(self, method: str, params: dict[str, Any]) -> Fault | None:

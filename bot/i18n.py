@@ -23,7 +23,7 @@ def translator(language: str) -> gettext.GNUTranslations:
     if language not in LANGUAGES:
         language = "en"
     try:
-        return gettext.translation(DOMAIN, localedir=LOCALES, languages=[language])  # type: ignore[return-value]
+        return gettext.translation(DOMAIN, localedir=LOCALES, languages=[language])
     except FileNotFoundError as exc:
         raise CatalogMissingError(
             f"the {language} catalog is not compiled under {LOCALES}: run `make install`"

@@ -31,7 +31,12 @@ class Person:
 
     @property
     def user(self) -> dict[str, Any]:
-        return {"id": self.id, "is_bot": False, "first_name": "Айгерім", "language_code": self.language_code}
+        return {
+            "id": self.id,
+            "is_bot": False,
+            "first_name": "Айгерім",
+            "language_code": self.language_code,
+        }
 
     @property
     def chat(self) -> dict[str, Any]:
@@ -97,7 +102,10 @@ class Harness:
         return {
             "update_id": message_id,
             "message": {
-                "message_id": message_id, "date": 0, "chat": person.chat, "from": person.user,
+                "message_id": message_id,
+                "date": 0,
+                "chat": person.chat,
+                "from": person.user,
                 **fields,
             },
         }
@@ -105,7 +113,9 @@ class Harness:
     async def send(self, person: Person, text: str) -> list[Call]:
         fields: dict[str, Any] = {"text": text}
         if text.startswith("/"):
-            fields["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
+            fields["entities"] = [
+                {"type": "bot_command", "offset": 0, "length": len(text.split(maxsplit=1)[0])}
+            ]
         return await self.feed(self._message(person, **fields))
 
     async def send_other(self, person: Person, **fields: Any) -> list[Call]:
@@ -114,7 +124,9 @@ class Harness:
     async def voice(self, person: Person, seconds: int = 9) -> list[Call]:
         uid = f"v{next(self._ids)}"
         return await self.feed(
-            self._message(person, voice={"file_id": uid, "file_unique_id": uid, "duration": seconds})
+            self._message(
+                person, voice={"file_id": uid, "file_unique_id": uid, "duration": seconds}
+            )
         )
 
     async def edit(self, person: Person, message_id: int, text: str) -> list[Call]:
@@ -122,8 +134,12 @@ class Harness:
             {
                 "update_id": next(self._ids),
                 "edited_message": {
-                    "message_id": message_id, "date": 0, "edit_date": 1, "chat": person.chat,
-                    "from": person.user, "text": text,
+                    "message_id": message_id,
+                    "date": 0,
+                    "edit_date": 1,
+                    "chat": person.chat,
+                    "from": person.user,
+                    "text": text,
                 },
             }
         )
@@ -136,13 +152,19 @@ class Harness:
             {
                 "update_id": next(self._ids),
                 "callback_query": {
-                    "id": str(next(self._ids)), "from": person.user, "chat_instance": "t",
+                    "id": str(next(self._ids)),
+                    "from": person.user,
+                    "chat_instance": "t",
                     "data": data,
                     "message": {
-                        "message_id": message_id, "date": 0, "chat": person.chat,
+                        "message_id": message_id,
+                        "date": 0,
+                        "chat": person.chat,
                         "from": {"id": 777000111, "is_bot": True, "first_name": "Bot"},
                         "text": "…",
-                        "reply_markup": {"inline_keyboard": [[{"text": "✓", "callback_data": data}]]},
+                        "reply_markup": {
+                            "inline_keyboard": [[{"text": "✓", "callback_data": data}]]
+                        },
                     },
                 },
             }
@@ -204,8 +226,13 @@ async def walk_to(bot: Harness, person: Person, step: str, language: str = "en")
     await bot.send(person, "/start")
     await bot.tap(person, f"c:lang:{language}")
     path = [
-        ("cons", "c:age:y"), ("quote", "c:cons:y"), ("news", "c:quote:y"), ("grp", "c:news:n"),
-        ("reg", "c:grp:student"), ("ageb", "c:reg:almaty"), ("gen", "c:ageb:18-24"),
+        ("cons", "c:age:y"),
+        ("quote", "c:cons:y"),
+        ("news", "c:quote:y"),
+        ("grp", "c:news:n"),
+        ("reg", "c:grp:student"),
+        ("ageb", "c:reg:almaty"),
+        ("gen", "c:ageb:18-24"),
         ("s1", "c:gen:_pns"),
     ]
     for number in range(1, 7):

@@ -44,12 +44,24 @@ def broken(tmp_path: Path, old: str, new: str) -> Path:
 @pytest.mark.parametrize(
     ("old", "new", "problem"),
     [
-        (', ru = "Целостный и совместный подход"', "", "conclusion-1.title: the ru text is missing"),
+        (
+            ', ru = "Целостный и совместный подход"',
+            "",
+            "conclusion-1.title: the ru text is missing",
+        ),
         ('id = "visual-arts"', 'id = "heritage-crafts"', "the id 'heritage-crafts' is used twice"),
         ('id = "music"', 'id = "Музыка"', "must be 1-24 of a-z 0-9"),
-        ('label = { kk = "Мұра және қолөнер"', 'label = { kk = "' + "Мұра " * 20 + '"', "at most 60"),
+        (
+            'label = { kk = "Мұра және қолөнер"',
+            'label = { kk = "' + "Мұра " * 20 + '"',
+            "at most 60",
+        ),
         ("<b>Information for participants</b>", "<b>Information for participants", "never closed"),
-        ("Principal investigator: {investigator}", "Principal investigator: {pi}", "unknown placeholder"),
+        (
+            "Principal investigator: {investigator}",
+            "Principal investigator: {pi}",
+            "unknown placeholder",
+        ),
         ("version = 1", "version = 0", "version: a whole number"),
         ('id = "conclusion-2"', 'id = "conclusion-9"', "expected 'conclusion-2'"),
     ],
@@ -69,7 +81,9 @@ def test_check_content_command_exits_1_on_a_broken_file(tmp_path: Path) -> None:
     path = broken(tmp_path, ', en = "Music"', "")
     result = subprocess.run(
         [sys.executable, "-m", "bot", "check-content", str(path)],
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert result.returncode == 1
     assert "sectors.music.label: the en text is missing" in result.stderr
@@ -92,9 +106,15 @@ def test_the_bot_refuses_to_start_on_an_invalid_file(tmp_path: Path) -> None:
     path = broken(tmp_path, ', en = "Music"', "")
     result = subprocess.run(
         [sys.executable, "-m", "bot", "run"],
-        capture_output=True, text=True, check=False,
-        env={"BOT_TOKEN": "1:x", "BOT_CONTENT": str(path), "BOT_DB": str(tmp_path / "x.db"),
-             "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        check=False,
+        env={
+            "BOT_TOKEN": "1:x",
+            "BOT_CONTENT": str(path),
+            "BOT_DB": str(tmp_path / "x.db"),
+            "PATH": "/usr/bin:/bin",
+        },
     )
     assert result.returncode != 0
     assert "sectors.music.label: the en text is missing" in result.stderr

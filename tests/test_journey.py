@@ -54,7 +54,11 @@ async def test_a_complete_journey_in_each_language(bot: Harness, language: str) 
         if number == 1:
             await bot.send(person, "Бұл өте маңызды қорытынды, әсіресе өңірлер үшін.")
             await bot.send(person, "Жастарға көбірек мүмкіндік керек.")
-            assert "Done" in bot.last(person).buttons[0][0] or "Дайын" in bot.last(person).buttons[0][0] or "Готово" in bot.last(person).buttons[0][0]
+            assert (
+                "Done" in bot.last(person).buttons[0][0]
+                or "Дайын" in bot.last(person).buttons[0][0]
+                or "Готово" in bot.last(person).buttons[0][0]
+            )
             await bot.tap(person, "c:m1:_done")
         elif number == 2:
             await bot.voice(person, seconds=42)
@@ -78,34 +82,50 @@ async def test_a_complete_journey_in_each_language(bot: Harness, language: str) 
     await bot.tap(person, "c:rev:_submit")
     thanks = bot.last(person).text
     assert "https://t.me/creative_spark_bot" in thanks
-    assert bot.content.closing(language).split("\n")[0] in "\n".join(c.text for c in bot.sent(person)[-2:])
+    assert bot.content.closing(language).split("\n")[0] in "\n".join(
+        c.text for c in bot.sent(person)[-2:]
+    )
 
     texts = " ".join(c.text for c in bot.sent(person)[1:])
     if language == "kk":
         assert KAZAKH_LETTERS & set(texts.lower())
     if language == "en":
-        assert not any("\u0400" <= ch <= "\u04ff" for ch in texts.replace("Бұл өте маңызды қорытынды, әсіресе өңірлер үшін.", "").replace("Жастарға көбірек мүмкіндік керек.", ""))
+        assert not any(
+            "\u0400" <= ch <= "\u04ff"
+            for ch in texts.replace(
+                "Бұл өте маңызды қорытынды, әсіресе өңірлер үшін.", ""
+            ).replace("Жастарға көбірек мүмкіндік керек.", "")
+        )
 
-    (status, language_stored), = bot.db("SELECT status, language FROM users WHERE user_id = ?", person.id)
+    ((status, language_stored),) = bot.db(
+        "SELECT status, language FROM users WHERE user_id = ?", person.id
+    )
     assert (status, language_stored) == ("submitted", language)
-    (respondent, group, region, age, gender, may_quote, news, completed), = bot.db(
+    ((respondent, group, region, age, gender, may_quote, news, completed),) = bot.db(
         "SELECT id, stakeholder_group, region, age_band, gender, may_quote, wants_news,"
         " completed_at FROM respondents"
     )
     assert (group, region, age, gender, may_quote, news) == (
-        "entrepreneur", "outside", "25-34", "woman", 1, 1,
+        "entrepreneur",
+        "outside",
+        "25-34",
+        "woman",
+        1,
+        1,
     )
     assert completed == "2026-11-30T06:00:00+00:00"
-    answers = dict(
-        (item, (stance, choices, comment, language_label, voice))
+    answers = {
+        item: (stance, choices, comment, language_label, voice)
         for item, stance, choices, comment, language_label, voice in bot.db(
             "SELECT item, stance, choices, comment, comment_language, voice_duration FROM answers"
         )
-    )
+    }
     assert answers["conclusion-1"] == (
-        5, None,
+        5,
+        None,
         "Бұл өте маңызды қорытынды, әсіресе өңірлер үшін.\nЖастарға көбірек мүмкіндік керек.",
-        "kk", None,
+        "kk",
+        None,
     )
     assert answers["conclusion-2"][0] == 4 and answers["conclusion-2"][4] == 42
     assert answers["conclusion-4"][0] is None
@@ -114,11 +134,17 @@ async def test_a_complete_journey_in_each_language(bot: Harness, language: str) 
     assert answers["idea"][2] == "A festival of young designers in every region."
     assert answers["idea"][3] == "en"
 
-    files = write_pack(bot.settings.db, bot.settings.export_dir, bot.content, zone=ZoneInfo("Asia/Almaty"))
+    files = write_pack(
+        bot.settings.db, bot.settings.export_dir, bot.content, zone=ZoneInfo("Asia/Almaty")
+    )
     raw = files[0].read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
     rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
-    assert [r["item"] for r in rows] == [f"conclusion-{n}" for n in range(1, 7)] + ["sectors", "markets", "idea"]
+    assert [r["item"] for r in rows] == [f"conclusion-{n}" for n in range(1, 7)] + [
+        "sectors",
+        "markets",
+        "idea",
+    ]
     assert {r["respondent"] for r in rows} == {str(respondent)}
     assert str(person.id) not in raw.decode("utf-8-sig")
     first_row = rows[0]
@@ -146,7 +172,7 @@ async def test_start_over_keeps_the_pseudonymous_number(bot: Harness) -> None:
     """Start over clears answers and profile, never the respondent's number."""
     person = Person(103)
     await walk_to(bot, person, "s2")
-    (number,), = bot.db("SELECT id FROM respondents")
+    ((number,),) = bot.db("SELECT id FROM respondents")
     await bot.send(person, "/start")
     await bot.tap(person, "c:resume:over")
     assert _current(bot, person) == "grp"
@@ -161,10 +187,12 @@ async def test_switching_language_mid_way_keeps_answers(bot: Harness) -> None:
     await bot.send(person, "/language")
     await bot.tap(person, "c:lang:ru")
     texts = [c.text for c in bot.sent(person)[-2:]]
-    assert texts[0] == "Теперь бот говорит по-русски."
+    assert texts[0] == translator("ru").gettext("The language is now English.")
     assert bot.content.conclusions[1].text("ru") in texts[1]
     assert bot.db("SELECT language FROM users") == [("ru",)]
-    assert bot.db("SELECT item, stance FROM answers WHERE answered_at IS NOT NULL") == [("conclusion-1", 4)]
+    assert bot.db("SELECT item, stance FROM answers WHERE answered_at IS NOT NULL") == [
+        ("conclusion-1", 4)
+    ]
     assert _current(bot, person) == "s2"
 
 
@@ -193,8 +221,9 @@ async def test_editing_from_the_review_returns_to_the_review(bot: Harness) -> No
     await bot.tap(person, "c:m5:_done")
     assert _current(bot, person) == "rev"
     assert "On reflection, less sure." in "\n".join(c.text for c in bot.sent(person)[-3:])
-    (status, revised_at, completed_at), = bot.db(
-        "SELECT u.status, r.revised_at, r.completed_at FROM users u JOIN respondents r USING (user_id)"
+    ((status, revised_at, completed_at),) = bot.db(
+        "SELECT u.status, r.revised_at, r.completed_at"
+        " FROM users u JOIN respondents r USING (user_id)"
     )
     assert status == "submitted" and revised_at is not None and completed_at is not None
     assert bot.db("SELECT stance, revised FROM answers WHERE item = 'conclusion-5'") == [(1, 1)]
@@ -206,7 +235,11 @@ async def test_under_18_stores_nothing(bot: Harness) -> None:
     await bot.send(person, "/start")
     await bot.tap(person, "c:lang:kk")
     await bot.tap(person, "c:age:n")
-    assert bot.last(person).text == t("kk", "Thank you for your interest! This consultation is for people aged 18 and over, so we cannot take your answers. Nothing about you has been stored.")
+    assert bot.last(person).text == t(
+        "kk",
+        "Thank you for your interest! This consultation is for people aged 18 and over, "
+        "so we cannot take your answers. Nothing about you has been stored.",
+    )
     assert bot.db("SELECT count(*) FROM users") == [(0,)]
 
 
@@ -223,7 +256,12 @@ async def test_declining_stores_only_the_refusal(bot: Harness) -> None:
 
 @pytest.mark.parametrize(
     ("payload", "registered", "expected"),
-    [("kaznu", True, "kaznu"), ("kaznu", False, "unregistered"), ("bad%20code", False, "unregistered"), (None, False, "direct")],
+    [
+        ("kaznu", True, "kaznu"),
+        ("kaznu", False, "unregistered"),
+        ("bad%20code", False, "unregistered"),
+        (None, False, "direct"),
+    ],
 )
 async def test_deep_link_names_the_recruitment_source(
     bot: Harness, payload: str | None, registered: bool, expected: str
@@ -246,5 +284,7 @@ async def test_editing_a_sent_message_updates_the_comment(bot: Harness) -> None:
     await bot.send(person, "Second tought.")
     ((second_id,),) = bot.db("SELECT max(message_id) FROM comment_parts")
     await bot.edit(person, second_id, "Second thought.")
-    assert bot.db("SELECT comment FROM answers WHERE item = 'conclusion-1'") == [("First thought.\nSecond thought.",)]
+    assert bot.db("SELECT comment FROM answers WHERE item = 'conclusion-1'") == [
+        ("First thought.\nSecond thought.",)
+    ]
     assert bot.last(person).text == t("en", "✏️ Your comment has been updated.")

@@ -1,4 +1,4 @@
-"""Odd input at any step gets a translated hint and the current question; nothing stored changes."""
+"""Odd input at any step gets a translated hint and the current question; nothing changes."""
 
 from __future__ import annotations
 
@@ -10,8 +10,17 @@ from bot.i18n import translator
 from bot.journey import callback
 from tests.conftest import Harness, Person, _current, walk_to
 
-STICKER = {"sticker": {"file_id": "s", "file_unique_id": "s", "type": "regular", "width": 1,
-                       "height": 1, "is_animated": False, "is_video": False}}
+STICKER = {
+    "sticker": {
+        "file_id": "s",
+        "file_unique_id": "s",
+        "type": "regular",
+        "width": 1,
+        "height": 1,
+        "is_animated": False,
+        "is_video": False,
+    }
+}
 PHOTO = {"photo": [{"file_id": "p", "file_unique_id": "p", "width": 1, "height": 1}]}
 DOCUMENT = {"document": {"file_id": "d", "file_unique_id": "d", "file_name": "cv.pdf"}}
 LOCATION = {"location": {"latitude": 51.13, "longitude": 71.43}}
@@ -110,8 +119,18 @@ async def test_a_double_tap_is_acknowledged_once(bot: Harness) -> None:
 
 @pytest.mark.parametrize(
     "data",
-    ["c:s3:9", "c:s3:<script>", "zzz", "", "c:rev:_submit", "c:grp:../../etc", "c:sec:music:1",
-     "x" * 64, "c:lang:de", "c:resume:cont:1"],
+    [
+        "c:s3:9",
+        "c:s3:<script>",
+        "zzz",
+        "",
+        "c:rev:_submit",
+        "c:grp:../../etc",
+        "c:sec:music:1",
+        "x" * 64,
+        "c:lang:de",
+        "c:resume:cont:1",
+    ],
 )
 async def test_forged_callback_data_changes_nothing(bot: Harness, data: str) -> None:
     """Callback data the bot never offered at this step gets a hint and changes nothing."""
@@ -142,7 +161,9 @@ async def test_choosing_more_than_three_sectors_is_refused(bot: Harness) -> None
     assert bot.db("SELECT choices FROM answers WHERE item = 'sectors'") == [("dont-know",)]
 
 
-async def test_a_comment_over_4000_characters_is_stored_whole_and_shown_split(bot: Harness) -> None:
+async def test_a_comment_over_4000_characters_is_stored_whole_and_shown_split(
+    bot: Harness,
+) -> None:
     """A long comment is kept verbatim; the review splits it across messages, never cuts it."""
     person = Person(209)
     await walk_to(bot, person, "m1")
@@ -165,14 +186,26 @@ async def test_a_message_in_a_group_points_to_a_private_chat(bot: Harness) -> No
     person = Person(210, language_code="ru")
     group = {"id": -100123, "type": "supergroup", "title": "Creative Astana"}
     calls = await bot.feed(
-        {"update_id": 9001, "message": {"message_id": 5, "date": 0, "chat": group,
-                                        "from": person.user, "text": "/start",
-                                        "entities": [{"type": "bot_command", "offset": 0, "length": 6}]}}
+        {
+            "update_id": 9001,
+            "message": {
+                "message_id": 5,
+                "date": 0,
+                "chat": group,
+                "from": person.user,
+                "text": "/start",
+                "entities": [{"type": "bot_command", "offset": 0, "length": 6}],
+            },
+        }
     )
     (reply,) = [c for c in calls if c.method == "sendMessage"]
     assert reply.params["chat_id"] == -100123
-    assert reply.text == translator("ru").gettext("I answer in private chats only: please write to me directly.")
-    assert reply.buttons == [(translator("ru").gettext("Open a private chat"), "https://t.me/creative_spark_bot")]
+    assert reply.text == translator("ru").gettext(
+        "I answer in private chats only: please write to me directly."
+    )
+    assert reply.buttons == [
+        (translator("ru").gettext("Open a private chat"), "https://t.me/creative_spark_bot")
+    ]
     assert bot.db("SELECT count(*) FROM users") == [(0,)]
 
 

@@ -7,15 +7,17 @@ loses nothing and resumes exactly there.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
+from datetime import datetime
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
 from bot import journey as j
-from bot.content import LANGUAGES
+from bot.content import LANGUAGES, MultiQuestion
 from bot.handlers.context import BotContext
 from bot.handlers.views import LANGUAGE_NAMES, Screen, Views, chosen_keyboard, language_screen
 from bot.i18n import translator
@@ -60,7 +62,8 @@ class Turn:
         self._ = self.views._
 
     @property
-    def now(self):
+    def now(self) -> datetime:
+        """The time of this update, from the injectable clock."""
         return self.services.clock()
 
     async def reload(self) -> Participant:
@@ -168,6 +171,10 @@ async def start(update: Update, context: BotContext) -> None:
         await _greet(update, context, context.args[0] if context.args else None)
         return
     turn = _turn(update, context, participant)
+    if participant.stopped:
+        async with repo.transaction():
+            await repo.set_stopped(participant.user_id, stopped=False)
+        await turn.say(turn._("Welcome back: reminders and news are on again."))
     if participant.status == "submitted":
         async with repo.transaction():
             await turn.enter(j.REVIEW)
@@ -212,7 +219,8 @@ async def help_command(update: Update, context: BotContext) -> None:
         "\n".join(
             (
                 _(
-                    "This bot asks for your views on six conclusions about developing the Creative Industries in Kazakhstan."
+                    "This bot asks for your views on six conclusions about developing "
+                    "the Creative Industries in Kazakhstan."
                 ),
                 "",
                 _("/start: begin, or continue where you left off"),
@@ -295,10 +303,9 @@ async def _stale(turn: Turn, why: str) -> None:
     await query.answer(
         turn._("That button belongs to an earlier question. Here is the current one.")
     )
-    try:
+    # Already without a keyboard, or too old to edit: nothing to tidy then.
+    with contextlib.suppress(BadRequest):
         await query.edit_message_reply_markup(reply_markup=None)
-    except BadRequest:
-        pass  # already without a keyboard, or too old to edit: nothing to tidy
     await turn.show_current()
 
 
@@ -306,10 +313,9 @@ async def _mark(turn: Turn, label: str) -> None:
     """Leave the chosen answer on the question's message, instead of its keyboard."""
     query = turn.update.callback_query
     assert query is not None
-    try:
+    # "Message is not modified" or too old to edit: the answer is stored all the same.
+    with contextlib.suppress(BadRequest):
         await query.edit_message_reply_markup(reply_markup=chosen_keyboard(label))
-    except BadRequest:
-        pass  # "message is not modified" or too old: the answer is stored all the same
 
 
 async def _advance(turn: Turn, label: str | None) -> None:
@@ -412,11 +418,12 @@ async def _on_yes_no(turn: Turn, tap: Tap) -> bool:
 def _choice_label(turn: Turn, tap: Tap) -> str:
     """The label of the button that was tapped, read from the keyboard the bot sent."""
     query = turn.update.callback_query
-    markup = query.message.reply_markup if query and query.message else None  # type: ignore[union-attr]
-    for row in getattr(markup, "inline_keyboard", ()):
+    if query is None or not isinstance(query.message, Message) or not query.message.reply_markup:
+        return "…"
+    for row in query.message.reply_markup.inline_keyboard:
         for key in row:
-            if key.callback_data == query.data:  # type: ignore[union-attr]
-                return str(key.text)
+            if key.callback_data == query.data:
+                return key.text
     return "…"
 
 
@@ -534,7 +541,7 @@ async def _on_multi(turn: Turn, tap: Tap) -> bool:
     return True
 
 
-def _exclusive(question, option_id: str) -> bool:
+def _exclusive(question: MultiQuestion, option_id: str) -> bool:
     option = question.option(option_id)
     return bool(option and option.exclusive)
 
@@ -618,10 +625,8 @@ async def _already(turn: Turn, tap: Tap) -> bool:
         return passed
     if tap.step.startswith("s"):
         stance = None if tap.value == j.SKIP else tap.value
-        return (
-            (answer.answered_at is not None
-            and str(answer.stance) == str(stance))
-            or (stance is None and answer.answered_at is not None and answer.stance is None)
+        return (answer.answered_at is not None and str(answer.stance) == str(stance)) or (
+            stance is None and answer.answered_at is not None and answer.stance is None
         )
     return False
 
@@ -683,7 +688,9 @@ async def on_voice(update: Update, context: BotContext) -> None:
             item,
             file_id=voice.file_id,
             unique_id=voice.file_unique_id,
-            duration=int(voice.to_dict().get("duration", 0)),  # seconds, whatever PTB_TIMEDELTA says
+            duration=int(
+                voice.to_dict().get("duration", 0)
+            ),  # seconds, whatever PTB_TIMEDELTA says
             version=turn.services.content.version,
             now=turn.now,
         )

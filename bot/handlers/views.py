@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from html import escape
@@ -396,6 +398,30 @@ class Views:
             [button(_("✅ Save changes") if submitted else _("✅ Submit"), j.REVIEW, j.SUBMIT)]
         )
         return Screen(tuple(blocks), InlineKeyboardMarkup(rows))
+
+    def data_report(self, answers: dict[str, Answer]) -> str:
+        """Everything stored about the participant, as plain text in their language."""
+        _ = self._
+        p = self.p
+        yes, no = _("yes"), _("no")
+        lines = [
+            _("Creative Spark: the data stored about you"),
+            "",
+            _("Pseudonymous number: {number}").format(number=p.respondent_id or "—"),
+            _("Language: {language}").format(language=LANGUAGE_NAMES.get(self.language, "—")),
+            _("Recruitment source: {source}").format(source=p.source),
+            _("Consent given: {moment}").format(moment=p.consented_at or "—"),
+            _("Comments may be quoted: {answer}").format(
+                answer="—" if p.may_quote is None else (yes if p.may_quote else no)
+            ),
+            _("News wanted: {answer}").format(
+                answer="—" if p.wants_news is None else (yes if p.wants_news else no)
+            ),
+            "",
+        ]
+        blocks = self.review(answers).blocks[1:-1] if p.respondent_id is not None else ()
+        lines.extend(html.unescape(re.sub(r"<[^>]+>", "", block)) + "\n" for block in blocks)
+        return "\n".join(lines)
 
     def _comment_blocks(self, answer: Answer | None) -> list[str]:
         if answer is None:

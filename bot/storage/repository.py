@@ -51,6 +51,7 @@ class Participant:
     age_band: str | None
     gender: str | None
     completed_at: str | None
+    consented_at: str | None
 
     def profile(self, field: str) -> str | None:
         """Return one profile answer by its column name."""
@@ -87,7 +88,7 @@ def timestamp(moment: datetime) -> str:
 _PARTICIPANT_SQL = """
 SELECT u.user_id, u.chat_id, u.language, u.language_code, u.source, u.status, u.step, u.editing,
        u.stopped, u.blocked, r.id, r.may_quote, r.wants_news, r.stakeholder_group, r.region,
-       r.age_band, r.gender, r.completed_at
+       r.age_band, r.gender, r.completed_at, r.consented_at
 FROM users AS u LEFT JOIN respondents AS r ON r.user_id = u.user_id
 WHERE u.user_id = ?
 """
@@ -100,18 +101,18 @@ def _optional_bool(value: int | None) -> bool | None:
     return None if value is None else bool(value)
 
 
-def _answer(row: sqlite3.Row | tuple[object, ...]) -> Answer:
+def _answer(row: tuple[Any, ...]) -> Answer:
     (item, version, stance, choices, comment, language, voice, duration, answered, revised) = row
     return Answer(
         item=str(item),
-        content_version=int(version),  # type: ignore[call-overload]
-        stance=stance,  # type: ignore[arg-type]
+        content_version=int(version),
+        stance=stance,
         choices=tuple(str(choices).split(CHOICE_SEPARATOR)) if choices else (),
-        comment=comment,  # type: ignore[arg-type]
-        comment_language=language,  # type: ignore[arg-type]
-        voice_file_id=voice,  # type: ignore[arg-type]
-        voice_duration=duration,  # type: ignore[arg-type]
-        answered_at=answered,  # type: ignore[arg-type]
+        comment=comment,
+        comment_language=language,
+        voice_file_id=voice,
+        voice_duration=duration,
+        answered_at=answered,
         revised=bool(revised),
     )
 
@@ -128,10 +129,10 @@ class Repository:
     @classmethod
     async def open(cls, path: Path) -> Repository:
         """Open (creating if needed) the database, owner-readable only, and migrate it."""
+        # Created with owner-only permissions before SQLite writes anything to it. Start-up
+        # work, once: blocking the loop here for a file creation is harmless.
         path.parent.mkdir(parents=True, exist_ok=True)
-        if not path.exists():
-            # Create the file with owner-only permissions before SQLite writes anything to it.
-            os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
         connection = await aiosqlite.connect(path)
         # WAL lets exports and backups read while answers are written; NORMAL in WAL loses no
         # committed transaction on a process crash (only, at worst, the last ones on power loss).
@@ -151,7 +152,7 @@ class Repository:
         async with self._db.execute("PRAGMA user_version") as cursor:
             row = await cursor.fetchone()
         current = int(row[0]) if row else 0
-        for script in sorted(MIGRATIONS.glob("[0-9][0-9][0-9]_*.sql")):
+        for script in sorted(MIGRATIONS.glob("[0-9][0-9][0-9]_*.sql")):  # noqa: ASYNC240
             number = int(script.name[:3])
             if number <= current:
                 continue
@@ -209,6 +210,7 @@ class Repository:
             age_band=row[15],
             gender=row[16],
             completed_at=row[17],
+            consented_at=row[18],
         )
 
     async def add_user(
@@ -235,6 +237,12 @@ class Repository:
     async def set_language(self, user_id: int, language: str) -> None:
         """Remember the language the user chose."""
         await self._write("UPDATE users SET language = ? WHERE user_id = ?", (language, user_id))
+
+    async def set_stopped(self, user_id: int, *, stopped: bool) -> None:
+        """/stop (no reminders, no news) or its undoing by /start."""
+        await self._write(
+            "UPDATE users SET stopped = ? WHERE user_id = ?", (int(stopped), user_id)
+        )
 
     async def set_status(self, user_id: int, status: str) -> None:
         """Set new / declined / in_progress / submitted."""

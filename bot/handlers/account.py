@@ -1,0 +1,119 @@
+"""A respondent's control of their data: /mydata, /delete, /stop."""
+
+from __future__ import annotations
+
+import io
+import logging
+
+from telegram import InlineKeyboardMarkup, Update
+from telegram.error import TelegramError
+
+from bot import journey as j
+from bot.handlers.consultation import Turn, on_tap, private_participant
+from bot.handlers.context import BotContext
+from bot.handlers.views import Screen, button
+from bot.journey import parse_callback
+
+logger = logging.getLogger(__name__)
+
+DELETE_STEP = "del"
+
+
+async def stop_command(update: Update, context: BotContext) -> None:
+    """Stop reminders and news; /start lifts it."""
+    participant = await private_participant(update, context)
+    if participant is None:
+        return
+    turn = Turn(update, context, participant)
+    async with turn.repo.transaction():
+        await turn.repo.set_stopped(participant.user_id, stopped=True)
+    await turn.say(
+        turn._("You will get no more reminders or news from this bot. Send /start to undo this.")
+    )
+
+
+async def delete_command(update: Update, context: BotContext) -> None:
+    """Ask for a confirmation before erasing everything about the respondent."""
+    participant = await private_participant(update, context)
+    if participant is None:
+        return
+    turn = Turn(update, context, participant)
+    _ = turn._
+    await turn.send(
+        Screen(
+            (
+                _(
+                    "Do you want to withdraw and erase everything this bot holds about you? "
+                    "This cannot be undone."
+                ),
+            ),
+            InlineKeyboardMarkup(
+                [
+                    [button(_("Yes, erase my data"), DELETE_STEP, j.YES)],
+                    [button(_("No, keep my answers"), DELETE_STEP, j.NO)],
+                ]
+            ),
+        )
+    )
+
+
+async def on_delete_tap(update: Update, context: BotContext) -> None:
+    """Erase the respondent's data, or keep it, as they confirmed."""
+    query = update.callback_query
+    assert query is not None
+    tap = parse_callback(query.data)
+    if tap is None or tap.step != DELETE_STEP:
+        # PTB hands empty callback data to every pattern handler: let the journey refuse it.
+        await on_tap(update, context)
+        return
+    participant = await private_participant(update, context)
+    if participant is None:
+        await query.answer()
+        return
+    turn = Turn(update, context, participant)
+    _ = turn._
+    await query.answer()
+    await query.edit_message_reply_markup(reply_markup=None)
+    if tap.value != j.YES:
+        await turn.say(_("Nothing was deleted."))
+        await turn.show_current()
+        return
+    number = participant.respondent_id
+    async with turn.repo.transaction():
+        await turn.repo.forget_user(participant.user_id)
+    await turn.say(
+        _(
+            "Everything about you has been erased. Thank you for your time. "
+            "Send /start to begin again."
+        )
+    )
+    if number is not None:
+        await _tell_team(context, number)
+
+
+async def _tell_team(context: BotContext, number: int) -> None:
+    """Tell the team chats which pseudonymous number withdrew, so earlier packs can be cleaned."""
+    text = (
+        f"Respondent {number} withdrew from the consultation and their data was erased. "
+        "Please remove this number from export packs you received earlier."
+    )
+    for chat_id in context.services.settings.team_chats:
+        try:
+            await context.bot.send_message(chat_id, text)
+        except TelegramError:
+            logger.warning("could not tell a team chat about a withdrawal")
+
+
+async def mydata_command(update: Update, context: BotContext) -> None:
+    """Send the respondent everything stored about them, as a text file in their language."""
+    participant = await private_participant(update, context)
+    if participant is None:
+        return
+    turn = Turn(update, context, participant)
+    report = turn.views.data_report(await turn.answers())
+    await context.bot.send_document(
+        participant.chat_id,
+        document=io.BytesIO(report.encode("utf-8")),
+        filename="my-data.txt",
+        caption=turn._("Everything this bot holds about you."),
+    )
