@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml
 
 # Catalogs: .po files are committed, .mo files are built.
 %.mo: %.po $(STAMP)
-	$(BIN)/pybabel compile -i $< -o $@ >/dev/null
+	$(BIN)/pybabel -q compile -i $< -o $@
 
 catalogs: $(MO)
 

@@ -7,6 +7,7 @@ import asyncio
 import logging
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from pydantic import ValidationError
 
@@ -43,7 +44,7 @@ def cmd_run(args: argparse.Namespace) -> None:
         application.run_webhook(
             listen=settings.listen,
             port=settings.port,
-            url_path=settings.webhook_url.rstrip("/").rsplit("/", 1)[-1],
+            url_path=urlsplit(settings.webhook_url).path.lstrip("/"),
             webhook_url=settings.webhook_url,
             secret_token=secret,
             allowed_updates=Update.ALL_TYPES,
@@ -57,6 +58,9 @@ def cmd_demo(args: argparse.Namespace) -> None:
     from bot.demo import run_demo  # noqa: PLC0415
 
     settings = _settings().model_copy(update={"db": Path(args.db), "admins": [], "team_chats": []})
+    if args.fresh:
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{args.db}{suffix}").unlink(missing_ok=True)
     asyncio.run(run_demo(settings, _content(settings), language_code=args.language_code))
 
 
@@ -104,6 +108,7 @@ def main(argv: list[str] | None = None) -> None:
     demo = commands.add_parser("demo", help="the bot in the terminal, offline, no token")
     demo.add_argument("--db", default="data/demo.sqlite3", help="the demo's own database")
     demo.add_argument("--language-code", default="en", help="Telegram's language_code (kk/ru/en)")
+    demo.add_argument("--fresh", action="store_true", help="forget the demo's earlier answers")
     demo.set_defaults(func=cmd_demo)
     export = commands.add_parser("export", help="write the export pack")
     export.add_argument("--out", required=True, help="the folder to write into")

@@ -1,0 +1,70 @@
+"""Telegram failing mid-journey loses no answer; the user is told and can carry on."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from bot.fakeapi import Fault
+from bot.i18n import translator
+from tests.conftest import Harness, Person, _current, walk_to
+
+
+async def test_a_bad_gateway_on_the_next_question_loses_no_answer(bot: Harness) -> None:
+    """A 502 while sending the next question: the answer is stored, /start shows the question."""
+    person = Person(401)
+    await walk_to(bot, person, "s1")
+    bot.api.method_faults["sendMessage"] = Fault(502, "Bad Gateway", times=1)
+    await bot.tap(person, "c:s1:5")
+    assert bot.db("SELECT stance FROM answers WHERE item = 'conclusion-1'") == [(5,)]
+    assert _current(bot, person) == "m1"
+    apology = translator("en").gettext(
+        "Sorry, something went wrong on our side. Your answers are safe: send /start to continue."
+    )
+    assert bot.last(person).text == apology
+    owner_notes = [c.text for c in bot.api.sent(900_001)]
+    assert owner_notes == ["⚠️ NetworkError while handling an update; details in the bot's log."]
+    await bot.send(person, "/start")
+    await bot.tap(person, "c:resume:cont")
+    assert "1 / 6" in bot.last(person).text
+
+
+async def test_a_user_who_blocked_the_bot_does_not_break_it(bot: Harness) -> None:
+    """A 403 on a reply is logged; the answer is stored and other users carry on."""
+    person, other = Person(402), Person(403)
+    await walk_to(bot, person, "s1")
+    bot.api.chat_faults[person.id] = Fault(403, "Forbidden: bot was blocked by the user")
+    await bot.tap(person, "c:s1:2")
+    assert bot.db("SELECT stance FROM answers WHERE item = 'conclusion-1'") == [(2,)]
+    await walk_to(bot, other, "s1")
+    assert "1 / 6" in bot.last(other).text
+
+
+def test_the_demo_walks_in_the_terminal(tmp_path: Path) -> None:
+    """`python -m bot demo` prints the bot's messages and numbered buttons, and takes numbers."""
+    lines = "/start\n1\n1\n1\n1\n1\n:sticker\n/language\n3\n:quit\n"
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bot",
+            "demo",
+            "--db",
+            str(tmp_path / "demo.sqlite3"),
+            "--language-code",
+            "kk",
+        ],
+        input=lines,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "[1] Қазақша ✓" in out
+    assert translator("kk").gettext("First, are you 18 or older?") in out
+    assert translator("kk").gettext("Which group describes you best?") in out
+    assert translator("kk").gettext("Please answer with the buttons below.") in out
+    assert translator("en").gettext("Which group describes you best?") in out.split("English")[-1]
