@@ -89,6 +89,7 @@ def _register(application: Application) -> None:  # type: ignore[type-arg]
     """Every handler, in one place. Order matters: the first matching handler in a group wins."""
     private = filters.ChatType.PRIVATE
     new_message = filters.UpdateType.MESSAGE
+    service = filters.StatusUpdate.ALL  # pins, timers...: nothing the respondent typed
     application.add_handlers(
         [
             # Respondent commands, private chats only.
@@ -110,7 +111,7 @@ def _register(application: Application) -> None:  # type: ignore[type-arg]
             MessageHandler(private & new_message & filters.TEXT, consultation.on_text),
             MessageHandler(private & new_message & filters.VOICE, consultation.on_voice),
             # Stickers, photos, files, locations...: a hint, then the current question.
-            MessageHandler(private & new_message, consultation.on_other),
+            MessageHandler(private & new_message & ~service, consultation.on_other),
             # Groups: point people to a private chat. Channel posts are ignored.
             MessageHandler(filters.ChatType.GROUPS & new_message, consultation.in_group),
         ]

@@ -106,7 +106,7 @@ class Content:
 
     version: int
     title: Localized
-    welcome: Localized
+    welcome: Localized  # Telegram HTML, like every longer text; titles and labels are plain
     closing: Localized
     consent: Consent
     stances: tuple[Option, ...]
@@ -169,7 +169,7 @@ class _Reader:
         idea = self._text(
             self._table(raw, "idea_question"), "text", "idea_question.text", MAX_QUESTION
         )
-        title = self._text(consultation, "title", "consultation.title", MAX_LABEL * 2)
+        title = self._text(consultation, "title", "consultation.title", MAX_LABEL * 2, html=False)
         welcome = self._text(consultation, "welcome", "consultation.welcome", MAX_QUESTION)
         closing = self._text(consultation, "closing", "consultation.closing", MAX_QUESTION)
         if self.problems or None in (consent, sectors, markets, idea, title, welcome, closing):
@@ -201,8 +201,9 @@ class _Reader:
         return value
 
     def _text(
-        self, table: Mapping[str, Any], key: str, where: str, limit: int
+        self, table: Mapping[str, Any], key: str, where: str, limit: int, *, html: bool = True
     ) -> Localized | None:
+        """A text in every language; `html` texts are sent as Telegram HTML, others escaped."""
         value = table.get(key)
         if not isinstance(value, Mapping):
             self.problems.append(f"{where}: texts in {', '.join(LANGUAGES)} are required")
@@ -217,7 +218,7 @@ class _Reader:
                 self.problems.append(
                     f"{where}: the {language} text has {len(text)} characters, at most {limit}"
                 )
-            if problem := _html_problem(text):
+            if html and (problem := _html_problem(text)):
                 self.problems.append(f"{where} ({language}): {problem}")
             if TBC_MARK in text:
                 self.warnings.append(f"{where} ({language}) is still marked {TBC_MARK}")
@@ -287,7 +288,7 @@ class _Reader:
                     "(lower case, starting with a letter or digit)"
                 )
                 option_id = f"?{index}"
-            label = self._text(entry, "label", f"{where}.{option_id}.label", MAX_LABEL)
+            label = self._text(entry, "label", f"{where}.{option_id}.label", MAX_LABEL, html=False)
             exclusive = entry.get("exclusive", False)
             if not isinstance(exclusive, bool):
                 self.problems.append(f"{where}.{option_id}.exclusive: true or false")
@@ -306,7 +307,9 @@ class _Reader:
             self.problems.append("[[stances]]: exactly the values 1, 2, 3, 4, 5 are required")
         options = []
         for entry in raw:
-            label = self._text(entry, "label", f"stances.{entry.get('value')}.label", MAX_LABEL)
+            label = self._text(
+                entry, "label", f"stances.{entry.get('value')}.label", MAX_LABEL, html=False
+            )
             if label:
                 options.append(Option(id=str(entry.get("value")), label=label))
         return tuple(options)
@@ -325,7 +328,7 @@ class _Reader:
                     f"conclusions #{number}: id {entry.get('id')!r}, expected {expected!r} "
                     "(conclusions are numbered in order)"
                 )
-            title = self._text(entry, "title", f"{expected}.title", MAX_LABEL * 2)
+            title = self._text(entry, "title", f"{expected}.title", MAX_LABEL * 2, html=False)
             text = self._text(entry, "text", f"{expected}.text", MAX_QUESTION)
             if title and text:
                 conclusions.append(Conclusion(id=expected, number=number, title=title, text=text))

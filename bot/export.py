@@ -57,7 +57,8 @@ def answers_frame(database: Path, content: Content, *, zone: tzinfo) -> Any:
     order = {c.id: c.number for c in content.conclusions}
     order |= {"sectors": 10, "markets": 11, "idea": 12}
     frame = read_answers(database, order)
-    frame["comment"] = frame["comment"].map(neutralise)
+    for column in ("comment", "source"):  # the user-written and admin-written text columns
+        frame[column] = frame[column].map(neutralise)
     has_text = frame["comment"].notna() & (frame["comment"] != "")
     frame["comment_type"] = ""
     frame.loc[has_text, "comment_type"] = "text"

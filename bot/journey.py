@@ -38,7 +38,8 @@ NONE_VALUE = "_none"
 REMOVE_VALUE = "_del"
 SUBMIT = "_submit"
 YES, NO = "y", "n"
-CONTINUE, START_OVER = "cont", "over"
+CONTINUE, START_OVER, WIPE = "cont", "over", "wipe"  # Start over asks first, then wipes
+CHOICES = "opts"  # the review's edit button for the quoting and news choices
 
 CALLBACK_PREFIX = "c"
 # c:<step>:<value>[:<0|1>]; at most 64 bytes, all ASCII.
@@ -102,8 +103,8 @@ class Journey:
         self.steps = (LANGUAGE, AGE, CONSENT, QUOTE, NEWS, *self.questions, REVIEW)
 
     def knows(self, step: str) -> bool:
-        """Whether `step` is a step of this journey (or one of its end states)."""
-        return step in self.steps or step in (DONE, DECLINED)
+        """Whether `step` is a step of this journey that buttons can answer."""
+        return step in self.steps
 
     def item(self, step: str) -> str | None:
         """The answers.item a step writes to, or None for steps outside the answers table."""
@@ -120,6 +121,8 @@ class Journey:
         """The steps walked when the review's edit button `target` is pressed."""
         if target == "prof":
             return tuple(PROFILE_STEPS)
+        if target == CHOICES:
+            return (QUOTE, NEWS)
         if target.startswith("c") and target[1:].isdigit():
             number = int(target[1:])
             if 1 <= number <= self.conclusions:
@@ -131,7 +134,7 @@ class Journey:
     def edit_targets(self) -> tuple[str, ...]:
         """The review's edit buttons, in order."""
         numbers = tuple(f"c{n}" for n in range(1, self.conclusions + 1))
-        return ("prof", *numbers, SECTORS, MARKETS, IDEA)
+        return (CHOICES, "prof", *numbers, SECTORS, MARKETS, IDEA)
 
     def _group_of(self, step: str) -> tuple[str, ...]:
         return next((g for t in self.edit_targets() if step in (g := self.edit_group(t))), ())

@@ -80,3 +80,16 @@ async def test_stop_is_stored_and_start_lifts_it(bot: Harness) -> None:
     assert calls[0].text == translator("en").gettext(
         "Welcome back: reminders and news are on again."
     )
+
+
+async def test_a_second_tap_on_erase_creates_nobody(bot: Harness) -> None:
+    """A double tap on 'Yes, erase' erases once and does not greet a new user."""
+    person = Person(306)
+    await walk_to(bot, person, "s1")
+    await bot.send(person, "/delete")
+    await bot.tap(person, "c:del:y")
+    calls = await bot.tap(person, "c:del:y")
+    assert bot.db("SELECT count(*) FROM users") == [(0,)]
+    assert [c.text for c in calls if c.method == "sendMessage"] == [
+        translator("en").gettext("Nothing is stored about you.")
+    ]

@@ -118,3 +118,10 @@ def test_the_bot_refuses_to_start_on_an_invalid_file(tmp_path: Path) -> None:
     )
     assert result.returncode != 0
     assert "sectors.music.label: the en text is missing" in result.stderr
+
+
+def test_labels_are_plain_text_so_an_ampersand_is_fine(tmp_path: Path) -> None:
+    """A label such as 'Design & fashion' is valid: buttons show plain text, messages escape it."""
+    path = broken(tmp_path, 'en = "Design and fashion"', 'en = "Design & fashion"')
+    content = load_content(path)
+    assert content.sectors.option("design-fashion").label("en") == "Design & fashion"  # type: ignore[union-attr]

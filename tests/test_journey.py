@@ -175,6 +175,9 @@ async def test_start_over_keeps_the_pseudonymous_number(bot: Harness) -> None:
     ((number,),) = bot.db("SELECT id FROM respondents")
     await bot.send(person, "/start")
     await bot.tap(person, "c:resume:over")
+    assert bot.offered(person) == ["c:resume:wipe", "c:resume:cont"]
+    assert _current(bot, person) == "s2"  # nothing erased before the confirmation
+    await bot.tap(person, "c:resume:wipe")
     assert _current(bot, person) == "grp"
     assert bot.db("SELECT id, stakeholder_group FROM respondents") == [(number, None)]
     assert bot.db("SELECT count(*) FROM answers") == [(0,)]
@@ -288,3 +291,74 @@ async def test_editing_a_sent_message_updates_the_comment(bot: Harness) -> None:
         ("First thought.\nSecond thought.",)
     ]
     assert bot.last(person).text == t("en", "✏️ Your comment has been updated.")
+
+
+async def test_no_comment_after_typing_one_keeps_it_and_first_pass_is_not_a_revision(
+    bot: Harness,
+) -> None:
+    """'No comment' tapped on the question after typing means done; adding is not revising."""
+    person = Person(111)
+    await walk_to(bot, person, "m1")
+    await bot.send(person, "Worth keeping.")
+    await bot.tap(person, "c:m1:_none")
+    assert _current(bot, person) == "s2"
+    assert bot.db("SELECT comment, revised FROM answers WHERE item = 'conclusion-1'") == [
+        ("Worth keeping.", 0)
+    ]
+
+
+async def test_text_typed_before_the_stance_is_kept_as_the_comment(bot: Harness) -> None:
+    """An opinion typed at the stance step is stored, and the stance is asked again."""
+    person = Person(112)
+    await walk_to(bot, person, "s1", language="ru")
+    calls = await bot.send(person, "Считаю, что это важно.")
+    texts = [c.text for c in calls if c.method == "sendMessage"]
+    assert texts[0].startswith("<i>✓")
+    assert "1 / 6" in texts[1]
+    await bot.tap(person, "c:s1:5")
+    assert "Считаю, что это важно." in bot.last(person).text  # the comment step shows it
+    assert bot.db("SELECT stance, comment FROM answers WHERE item = 'conclusion-1'") == [
+        (5, "Считаю, что это важно.")
+    ]
+
+
+async def test_editing_shows_the_stored_answer_and_quoting_can_be_changed(bot: Harness) -> None:
+    """From the review, questions show the stored answer ticked; consent choices change too."""
+    person = Person(113)
+    await walk_to(bot, person, "rev")
+    await bot.tap(person, "c:rev:prof")
+    labels = [label for label, _ in bot.last(person).buttons]
+    assert "✓ Student" in labels
+    await bot.tap(person, "c:back:grp")
+    assert _current(bot, person) == "rev"
+    await bot.tap(person, "c:rev:c2")
+    assert "✓ Agree" in [label for label, _ in bot.last(person).buttons]
+    await bot.tap(person, "c:back:s2")
+    await bot.tap(person, "c:rev:opts")
+    assert _current(bot, person) == "quote"
+    await bot.tap(person, "c:quote:n")
+    await bot.tap(person, "c:news:y")
+    assert _current(bot, person) == "rev"
+    assert bot.db("SELECT may_quote, wants_news FROM respondents") == [(0, 1)]
+
+
+async def test_text_after_submitting_gets_one_hint(bot: Harness) -> None:
+    """A message after the thank-you is answered with one short hint, no repeated screens."""
+    person = Person(114)
+    await walk_to(bot, person, "rev")
+    await bot.tap(person, "c:rev:_submit")
+    calls = await bot.send(person, "Anything else?")
+    texts = [c.text for c in calls if c.method == "sendMessage"]
+    assert texts == [
+        "<i>"
+        + t("en", "Your answers are submitted, thank you. Send /start to see or change them.")
+        + "</i>"
+    ]
+
+
+async def test_before_choosing_a_language_telegrams_suggestion_is_used(bot: Harness) -> None:
+    """/help before the language choice answers in the language Telegram suggests."""
+    person = Person(115, language_code="kk")
+    await bot.send(person, "/start")
+    calls = await bot.send(person, "/help")
+    assert t("kk", "/help: this message") in calls[0].text

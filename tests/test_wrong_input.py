@@ -48,7 +48,7 @@ async def test_unexpected_input_at_a_button_step_gets_a_hint_and_the_question(
 ) -> None:
     """Where a button is expected, anything else is answered with a hint and the question."""
     person = Person(201)
-    await walk_to(bot, person, "s2", language=language)
+    await walk_to(bot, person, "reg", language=language)
     question = bot.last(person)
     before = snapshot(bot)
     calls = await bot.send_other(person, **kind)
@@ -218,3 +218,28 @@ async def test_a_stranger_who_never_pressed_start_is_greeted(bot: Harness) -> No
     calls = await bot.tap(stranger, "c:s3:4", message_id=1)
     assert [c.method for c in calls if c.method == "sendMessage"] == ["sendMessage"]
     assert bot.db("SELECT step FROM users WHERE user_id = 212") == [("lang",)]
+
+
+@pytest.mark.parametrize("data", ["c:done:x", "c:declined:x", "c:rev:_submit"])
+async def test_forged_end_state_data_is_refused_without_an_error(bot: Harness, data: str) -> None:
+    """Data naming an end state is refused with a hint; nothing reaches the error handler."""
+    person = Person(213)
+    await walk_to(bot, person, "rev")
+    await bot.tap(person, "c:rev:_submit")
+    bot.api.clear()
+    await bot.tap(person, data, message_id=1)
+    toast = next(c for c in bot.api.calls if c.method == "answerCallbackQuery")
+    assert toast.params.get("text")
+    assert bot.api.sent(900_001) == []  # the owners were not told of any error
+
+
+async def test_a_service_message_is_ignored(bot: Harness) -> None:
+    """A pinned message or a timer change is not input: no hint, nothing stored."""
+    person = Person(214)
+    await walk_to(bot, person, "s1")
+    before = snapshot(bot)
+    calls = await bot.send_other(
+        person, pinned_message={"message_id": 1, "date": 0, "chat": person.chat}
+    )
+    assert [c for c in calls if c.method == "sendMessage"] == []
+    assert snapshot(bot) == before

@@ -2,26 +2,43 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import logging
 
 from telegram import InlineKeyboardMarkup, Update
-from telegram.error import TelegramError
+from telegram.error import BadRequest, TelegramError
 
 from bot import journey as j
-from bot.handlers.consultation import Turn, on_tap, private_participant
+from bot.content import LANGUAGES
+from bot.handlers.consultation import Turn, on_tap
 from bot.handlers.context import BotContext
 from bot.handlers.views import Screen, button
+from bot.i18n import translator
 from bot.journey import parse_callback
+from bot.storage.repository import Participant
 
 logger = logging.getLogger(__name__)
 
 DELETE_STEP = "del"
 
 
+async def _known(update: Update, context: BotContext) -> Participant | None:
+    """The participant, or None after saying nothing is stored: these commands create no one."""
+    user, chat = update.effective_user, update.effective_chat
+    if user is None or chat is None:
+        return None
+    participant = await context.services.repo.participant(user.id)
+    if participant is None:
+        language = (user.language_code or "")[:2]
+        _ = translator(language if language in LANGUAGES else "en").gettext
+        await context.bot.send_message(chat.id, _("Nothing is stored about you."))
+    return participant
+
+
 async def stop_command(update: Update, context: BotContext) -> None:
     """Stop reminders and news; /start lifts it."""
-    participant = await private_participant(update, context)
+    participant = await _known(update, context)
     if participant is None:
         return
     turn = Turn(update, context, participant)
@@ -34,7 +51,7 @@ async def stop_command(update: Update, context: BotContext) -> None:
 
 async def delete_command(update: Update, context: BotContext) -> None:
     """Ask for a confirmation before erasing everything about the respondent."""
-    participant = await private_participant(update, context)
+    participant = await _known(update, context)
     if participant is None:
         return
     turn = Turn(update, context, participant)
@@ -66,14 +83,14 @@ async def on_delete_tap(update: Update, context: BotContext) -> None:
         # PTB hands empty callback data to every pattern handler: let the journey refuse it.
         await on_tap(update, context)
         return
-    participant = await private_participant(update, context)
+    await query.answer()
+    participant = await _known(update, context)
     if participant is None:
-        await query.answer()
         return
     turn = Turn(update, context, participant)
     _ = turn._
-    await query.answer()
-    await query.edit_message_reply_markup(reply_markup=None)
+    with contextlib.suppress(BadRequest):
+        await query.edit_message_reply_markup(reply_markup=None)
     if tap.value != j.YES:
         await turn.say(_("Nothing was deleted."))
         await turn.show_current()
@@ -106,7 +123,7 @@ async def _tell_team(context: BotContext, number: int) -> None:
 
 async def mydata_command(update: Update, context: BotContext) -> None:
     """Send the respondent everything stored about them, as a text file in their language."""
-    participant = await private_participant(update, context)
+    participant = await _known(update, context)
     if participant is None:
         return
     turn = Turn(update, context, participant)

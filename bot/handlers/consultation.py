@@ -97,8 +97,13 @@ class Turn:
             return
         await self.send(self.views.step(step, await self.answers()))
 
-    async def enter(self, step: str, *, editing: bool = False) -> None:
-        """Move to `step` (inside a transaction): store it and note the item as reached."""
+    async def enter(self, step: str, *, editing: bool | None = None) -> None:
+        """Move to `step` (inside a transaction): store it and note the item as reached.
+
+        An edit begun from the review carries on until the review is reached again.
+        """
+        if editing is None:
+            editing = self.p.editing and step != j.REVIEW
         await self.repo.set_step(self.p.user_id, step, now=self.now, editing=editing)
         item = self.journey.item(step)
         if item and self.p.respondent_id is not None:
@@ -108,8 +113,10 @@ class Turn:
 
     async def hint(self, text: str) -> None:
         """Say what went wrong, briefly, then ask the current question again."""
-        await self.say(f"<i>{text}</i>")
-        await self.show_current()
+        if self.p.step != j.LANGUAGE:  # the language screen is its own (trilingual) hint
+            await self.say(f"<i>{text}</i>")
+        if self.p.step not in (j.DONE, j.DECLINED):  # no question there: the hint says it all
+            await self.show_current()
 
 
 def _turn(update: Update, context: BotContext, participant: Participant) -> Turn:
@@ -150,7 +157,7 @@ async def _greet(update: Update, context: BotContext, payload: str | None) -> No
 async def private_participant(update: Update, context: BotContext) -> Participant | None:
     """The participant behind a private update; None (after greeting them) for a newcomer."""
     user = update.effective_user
-    if user is None:
+    if user is None or update.effective_chat is None:
         return None
     participant = await context.services.repo.participant(user.id)
     if participant is None:
@@ -278,7 +285,8 @@ async def on_tap(update: Update, context: BotContext) -> None:
         else:
             await _stale(turn, "stale")
         return
-    handled = await _STEP_HANDLERS[_kind(turn, tap.step)](turn, tap)
+    handler = _STEP_HANDLERS.get(_kind(turn, tap.step))
+    handled = handler is not None and await handler(turn, tap)
     if not handled:
         await _stale(turn, "invalid")
 
@@ -347,16 +355,21 @@ async def _choose_language(turn: Turn, tap: Tap) -> None:
 
 
 async def _resume(turn: Turn, tap: Tap) -> None:
-    if turn.p.status != "in_progress" or tap.value not in (j.CONTINUE, j.START_OVER):
+    if turn.p.status != "in_progress" or tap.value not in (j.CONTINUE, j.START_OVER, j.WIPE):
         await _stale(turn, "stale")
         return
-    if tap.value == j.START_OVER and turn.p.respondent_id is not None:
+    if tap.value == j.START_OVER:
+        query = turn.update.callback_query
+        assert query is not None
+        await query.answer()
+        await _mark(turn, turn._("🔄 Start over"))
+        await turn.send(turn.views.confirm_start_over())
+        return
+    if tap.value == j.WIPE and turn.p.respondent_id is not None:
         async with turn.repo.transaction():
             await turn.repo.start_over(turn.p.respondent_id)
-            await turn.enter(j.FIRST_QUESTION)
-        await _advance(turn, turn._("🔄 Start over"))
-        return
-    await _advance(turn, turn._("▶️ Continue where I left off"))
+            await turn.enter(j.FIRST_QUESTION, editing=False)
+    await _advance(turn, _choice_label(turn, tap))
 
 
 async def _on_age(turn: Turn, tap: Tap) -> bool:
@@ -439,7 +452,7 @@ async def _on_profile(turn: Turn, tap: Tap) -> bool:
         await turn.repo.set_profile(
             turn.p.respondent_id, j.PROFILE_STEPS[tap.step], value, now=turn.now
         )
-        await turn.enter(following, editing=turn.p.editing and following != j.REVIEW)
+        await turn.enter(following)
     await _advance(turn, _choice_label(turn, tap))
     return True
 
@@ -460,7 +473,7 @@ async def _on_stance(turn: Turn, tap: Tap) -> bool:
         await turn.repo.save_stance(
             turn.p.respondent_id, item, stance, version=turn.services.content.version, now=turn.now
         )
-        await turn.enter(following, editing=turn.p.editing)
+        await turn.enter(following)
     await _advance(turn, _choice_label(turn, tap))
     return True
 
@@ -477,15 +490,14 @@ async def _on_comment_button(turn: Turn, tap: Tap) -> bool:
         return True
     if tap.value not in (j.DONE_VALUE, j.NONE_VALUE):
         return False
+    # "No comment" from the question's own keyboard, tapped after typing a comment, means
+    # "I'm finished": it keeps the comment. Removing one is its own button.
     following = turn.journey.next_step(tap.step, editing=turn.p.editing)
     async with turn.repo.transaction():
-        if tap.value == j.NONE_VALUE:
-            await turn.repo.clear_comment(respondent, item, now=turn.now)
-        if tap.step == j.IDEA:
-            await turn.repo.finish_item(
-                respondent, item, version=turn.services.content.version, now=turn.now
-            )
-        await turn.enter(following, editing=turn.p.editing and following != j.REVIEW)
+        await turn.repo.finish_item(
+            respondent, item, version=turn.services.content.version, now=turn.now
+        )
+        await turn.enter(following)
     await _advance(turn, _choice_label(turn, tap))
     return True
 
@@ -501,7 +513,7 @@ async def _on_multi(turn: Turn, tap: Tap) -> bool:
         following = turn.journey.next_step(tap.step, editing=turn.p.editing)
         async with turn.repo.transaction():
             await turn.repo.finish_item(respondent, question.item, version=version, now=turn.now)
-            await turn.enter(following, editing=turn.p.editing and following != j.REVIEW)
+            await turn.enter(following)
         await _advance(turn, turn._("Done ✓"))
         return True
     option = question.option(tap.value)
@@ -536,8 +548,9 @@ async def _on_multi(turn: Turn, tap: Tap) -> bool:
         await query.edit_message_reply_markup(
             reply_markup=turn.views.multi_keyboard(tap.step, tuple(chosen))
         )
-    except BadRequest:
-        await turn.show_current()  # the old message cannot be edited: ask afresh
+    except BadRequest as error:
+        if "not modified" not in error.message.lower():
+            await turn.show_current()  # the old message cannot be edited: ask afresh
     return True
 
 
@@ -570,7 +583,7 @@ async def _on_back(turn: Turn, tap: Tap) -> bool:
     if previous is None:
         return False
     async with turn.repo.transaction():
-        await turn.enter(previous, editing=turn.p.editing and previous != j.REVIEW)
+        await turn.enter(previous)
     await _advance(turn, turn._("« Back"))
     return True
 
@@ -624,10 +637,9 @@ async def _already(turn: Turn, tap: Tap) -> bool:
     if tap.value in (j.DONE_VALUE, j.NONE_VALUE):
         return passed
     if tap.step.startswith("s"):
-        stance = None if tap.value == j.SKIP else tap.value
-        return (answer.answered_at is not None and str(answer.stance) == str(stance)) or (
-            stance is None and answer.answered_at is not None and answer.stance is None
-        )
+        if tap.value == j.SKIP:
+            return passed and answer.stance is None
+        return str(answer.stance) == tap.value
     return False
 
 
@@ -642,8 +654,10 @@ async def on_text(update: Update, context: BotContext) -> None:
         return
     turn = _turn(update, context, participant)
     item = turn.journey.item(participant.step)
+    # People often type their opinion before choosing a stance: keep it as the comment.
+    early = participant.step.startswith("s") and j.conclusion_number(participant.step) is not None
     if (
-        not turn.journey.takes_comment(participant.step)
+        not (turn.journey.takes_comment(participant.step) or early)
         or participant.respondent_id is None
         or not item
     ):
@@ -662,8 +676,21 @@ async def on_text(update: Update, context: BotContext) -> None:
         await turn.repo.set_comment_language(
             participant.respondent_id, item, detect_language(comment)
         )
-        await turn.enter(participant.step, editing=participant.editing)
+        await turn.enter(participant.step)
+    if early:
+        await _saved_before_stance(turn)
+        return
     await turn.send(turn.views.comment_saved(participant.step, comment, None))
+
+
+async def _saved_before_stance(turn: Turn) -> None:
+    """Confirm a comment sent before the stance, then ask for the stance."""
+    await turn.hint(
+        turn._(
+            "✓ Your comment is saved. Now choose how far you agree, with the buttons below; "
+            "you can add to your comment next."
+        )
+    )
 
 
 async def on_voice(update: Update, context: BotContext) -> None:
@@ -674,8 +701,9 @@ async def on_voice(update: Update, context: BotContext) -> None:
         return
     turn = _turn(update, context, participant)
     item = turn.journey.item(participant.step)
+    early = participant.step.startswith("s") and j.conclusion_number(participant.step) is not None
     if (
-        not turn.journey.takes_comment(participant.step)
+        not (turn.journey.takes_comment(participant.step) or early)
         or participant.respondent_id is None
         or not item
     ):
@@ -694,7 +722,10 @@ async def on_voice(update: Update, context: BotContext) -> None:
             version=turn.services.content.version,
             now=turn.now,
         )
-        await turn.enter(participant.step, editing=participant.editing)
+        await turn.enter(participant.step)
+    if early:
+        await _saved_before_stance(turn)
+        return
     answer = await turn.repo.answer(participant.respondent_id, item)
     await turn.send(
         turn.views.comment_saved(participant.step, None, answer.voice_duration if answer else 0)
@@ -708,8 +739,8 @@ def _expected_hint(turn: Turn) -> str:
         return _("I can take your comment as text or as a voice message.")
     if step == j.DECLINED:
         return _("You chose not to take part. If you change your mind, send /start.")
-    if step == j.LANGUAGE:
-        return translator("en").gettext("Welcome! Please choose your language.")
+    if step == j.DONE:
+        return _("Your answers are submitted, thank you. Send /start to see or change them.")
     return _("Please answer with the buttons below.")
 
 

@@ -74,6 +74,11 @@ def chosen_keyboard(label: str) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup([[button(f"✓ {label}", CHOSEN, "0")]])
 
 
+def marked(label: str, stored: bool) -> str:
+    """A button label, ticked when it is the answer already stored."""
+    return f"✓ {label}" if stored else label
+
+
 def _rows(
     buttons: Sequence[InlineKeyboardButton], columns: int
 ) -> list[list[InlineKeyboardButton]]:
@@ -87,7 +92,8 @@ class Views:
         self.content = content
         self.journey = journey
         self.p = participant
-        self.language = participant.language or "en"
+        suggested = (participant.language_code or "")[:2]
+        self.language = participant.language or (suggested if suggested in LANGUAGES else "en")
         catalog = translator(self.language)
         self._ = catalog.gettext
         self.ngettext = catalog.ngettext
@@ -132,6 +138,7 @@ class Views:
         if step == j.QUOTE:
             return self._yes_no(
                 step,
+                self.p.may_quote,
                 _(
                     "Thank you! May we quote your comments in our reports, anonymously "
                     "(without your name)?"
@@ -142,6 +149,7 @@ class Views:
         if step == j.NEWS:
             return self._yes_no(
                 step,
+                self.p.wants_news,
                 _("Would you like to receive news about the consultation and its results here?"),
                 _("Yes, send me news"),
                 _("No news, thanks"),
@@ -150,7 +158,7 @@ class Views:
             return self._profile(step)
         number = j.conclusion_number(step)
         if number is not None and step.startswith("s"):
-            return self._stance(number)
+            return self._stance(number, answers.get(self.journey.item(step) or ""))
         if number is not None:
             return self._comment(step, answers.get(self.journey.item(step) or ""))
         if step in (j.SECTORS, j.MARKETS):
@@ -168,8 +176,11 @@ class Views:
             )
         return Screen((_("Send /start to begin."),))
 
-    def _yes_no(self, step: str, question: str, yes: str, no: str) -> Screen:
-        rows = [[button(yes, step, j.YES)], [button(no, step, j.NO)]]
+    def _yes_no(self, step: str, stored: bool | None, question: str, yes: str, no: str) -> Screen:
+        rows = [
+            [button(marked(yes, stored is True), step, j.YES)],
+            [button(marked(no, stored is False), step, j.NO)],
+        ]
         if back := self._back(step):
             rows.append(back)
         return Screen((question,), InlineKeyboardMarkup(rows))
@@ -201,9 +212,14 @@ class Views:
             else None
         )
         options = self.profile_options(step)
+        stored = self.p.profile(j.PROFILE_STEPS[step])
         columns = 2 if step in ("reg", "ageb") else 1
-        rows = _rows([button(o.label(self.language), step, o.id) for o in options], columns)
-        rows.append([button(_("Prefer not to say"), step, j.PREFER_NOT)])
+        rows = _rows(
+            [button(marked(o.label(self.language), o.id == stored), step, o.id) for o in options],
+            columns,
+        )
+        prefer_not = marked(_("Prefer not to say"), stored == j.PREFER_NOT_VALUE)
+        rows.append([button(prefer_not, step, j.PREFER_NOT)])
         rows.append(self._skip_back(step))
         blocks = [f"<b>{escape(header)}</b>"]
         if intro:
@@ -219,7 +235,7 @@ class Views:
             f"{escape(conclusion.title(self.language), quote=False)}</b>"
         )
 
-    def _stance(self, number: int) -> Screen:
+    def _stance(self, number: int, answer: Answer | None) -> Screen:
         _ = self._
         step = j.stance_step(number)
         conclusion = self.content.conclusions[number - 1]
@@ -228,7 +244,11 @@ class Views:
             f"{self.conclusion_header(number)}\n\n{conclusion.text(self.language)}\n\n"
             f"<i>{prompt}</i>"
         )
-        rows = [[button(s.label(self.language), step, s.id)] for s in self.content.stances]
+        stored = str(answer.stance) if answer and answer.stance is not None else None
+        rows = [
+            [button(marked(s.label(self.language), s.id == stored), step, s.id)]
+            for s in self.content.stances
+        ]
         rows.append(self._skip_back(step))
         return Screen((text,), InlineKeyboardMarkup(rows))
 
@@ -347,7 +367,7 @@ class Views:
             value = self._option_label(self.profile_options(step), self.p.profile(column))
             about.append(f"{labels[step]}: {value}")
         your_answers = _("Your answers")
-        blocks = [f"<b>{your_answers}</b>", "\n".join(about)]
+        blocks = [f"<b>{your_answers}</b>", self._choices_block(), "\n".join(about)]
         for conclusion in self.content.conclusions:
             answer = answers.get(conclusion.id)
             lines = [self.conclusion_header(conclusion.number)]
@@ -357,7 +377,7 @@ class Views:
                 view = _("skipped")
             else:
                 label = self.content.stance_label(answer.stance)
-                view = label(language) if label else str(answer.stance)
+                view = escape(label(language) if label else str(answer.stance), quote=False)
             lines.append(_("Your view: {view}").format(view=view))
             blocks.append("\n".join(lines))
             blocks.extend(self._comment_blocks(answer))
@@ -377,11 +397,12 @@ class Views:
         blocks.extend(self._comment_blocks(idea) or [_("none")])
         submitted = self.p.status == "submitted"
         blocks.append(
-            _("Change any answer with the buttons below, then save.")
+            _("Your changes are saved as you go. Change any answer with the buttons below.")
             if submitted
             else _("Check your answers, change any of them with the buttons below, then submit.")
         )
         edit_labels = {
+            j.CHOICES: _("✏️ Quoting and news"),
             "prof": _("✏️ About you"),
             j.SECTORS: _("✏️ Sectors"),
             j.MARKETS: _("✏️ Markets"),
@@ -392,18 +413,32 @@ class Views:
             for target in self.journey.edit_targets()
             if target.startswith("c") and target[1:].isdigit()
         ]
-        rows = [[button(edit_labels["prof"], j.REVIEW, "prof")], *_rows(numbers, 3)]
+        rows = [
+            [button(edit_labels[target], j.REVIEW, target) for target in (j.CHOICES, "prof")],
+            *_rows(numbers, 3),
+        ]
         rows.append([button(edit_labels[s], j.REVIEW, s) for s in (j.SECTORS, j.MARKETS, j.IDEA)])
-        rows.append(
-            [button(_("✅ Save changes") if submitted else _("✅ Submit"), j.REVIEW, j.SUBMIT)]
-        )
+        rows.append([button(_("✅ Done") if submitted else _("✅ Submit"), j.REVIEW, j.SUBMIT)])
         return Screen(tuple(blocks), InlineKeyboardMarkup(rows))
+
+    def _choices_block(self) -> str:
+        """Whether comments may be quoted and news is wanted."""
+        _ = self._
+
+        def answer(value: bool | None) -> str:
+            return "—" if value is None else (_("yes") if value else _("no"))
+
+        return "\n".join(
+            (
+                _("Comments may be quoted: {answer}").format(answer=answer(self.p.may_quote)),
+                _("News wanted: {answer}").format(answer=answer(self.p.wants_news)),
+            )
+        )
 
     def data_report(self, answers: dict[str, Answer]) -> str:
         """Everything stored about the participant, as plain text in their language."""
         _ = self._
         p = self.p
-        yes, no = _("yes"), _("no")
         lines = [
             _("Creative Spark: the data stored about you"),
             "",
@@ -411,12 +446,6 @@ class Views:
             _("Language: {language}").format(language=LANGUAGE_NAMES.get(self.language, "—")),
             _("Recruitment source: {source}").format(source=p.source),
             _("Consent given: {moment}").format(moment=p.consented_at or "—"),
-            _("Comments may be quoted: {answer}").format(
-                answer="—" if p.may_quote is None else (yes if p.may_quote else no)
-            ),
-            _("News wanted: {answer}").format(
-                answer="—" if p.wants_news is None else (yes if p.wants_news else no)
-            ),
             "",
         ]
         blocks = self.review(answers).blocks[1:-1] if p.respondent_id is not None else ()
@@ -459,6 +488,19 @@ class Views:
                 [
                     [button(_("▶️ Continue where I left off"), "resume", j.CONTINUE)],
                     [button(_("🔄 Start over"), "resume", j.START_OVER)],
+                ]
+            ),
+        )
+
+    def confirm_start_over(self) -> Screen:
+        """The question before every answer is erased."""
+        _ = self._
+        return Screen(
+            (_("Erase all your answers and start again from the first question?"),),
+            InlineKeyboardMarkup(
+                [
+                    [button(_("Yes, start over"), "resume", j.WIPE)],
+                    [button(_("No, continue"), "resume", j.CONTINUE)],
                 ]
             ),
         )

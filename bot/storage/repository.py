@@ -124,7 +124,7 @@ class Repository:
         self._db = connection
         self.path = path
         self._lock = asyncio.Lock()
-        self._in_transaction = False
+        self._owner: asyncio.Task[object] | None = None  # the task inside transaction()
 
     @classmethod
     async def open(cls, path: Path) -> Repository:
@@ -166,7 +166,7 @@ class Repository:
     async def transaction(self) -> AsyncIterator[None]:
         """Group writes into one atomic commit; jobs and handlers take turns."""
         async with self._lock:
-            self._in_transaction = True
+            self._owner = asyncio.current_task()
             try:
                 yield
             except BaseException:
@@ -175,10 +175,10 @@ class Repository:
             else:
                 await self._db.commit()
             finally:
-                self._in_transaction = False
+                self._owner = None
 
     async def _write(self, sql: str, parameters: tuple[object, ...] = ()) -> int:
-        if not self._in_transaction:
+        if self._owner is None or self._owner is not asyncio.current_task():
             raise NotInTransactionError(sql.split(None, 3)[:3])
         async with self._db.execute(sql, parameters) as cursor:
             return cursor.rowcount
@@ -372,7 +372,7 @@ class Repository:
     async def save_stance(
         self, respondent_id: int, item: str, stance: int | None, *, version: int, now: datetime
     ) -> None:
-        """Store a stance (None for an explicit skip) and mark the item answered."""
+        """Store a stance (None for an explicit skip); the comment step then completes the item."""
         await self.reach(respondent_id, item, version=version, now=now)
         changed = await self._write(
             "UPDATE answers SET stance = ?, content_version = ? WHERE respondent_id = ?"
@@ -381,7 +381,6 @@ class Repository:
         )
         if changed:
             await self._changed(respondent_id, item, now)
-        await self._answered(respondent_id, item, now)
 
     async def save_choices(
         self,
@@ -403,19 +402,20 @@ class Repository:
         if changed:
             await self._changed(respondent_id, item, now)
 
-    async def _answered(self, respondent_id: int, item: str, now: datetime) -> None:
+    async def finish_item(
+        self, respondent_id: int, item: str, *, version: int, now: datetime
+    ) -> None:
+        """Mark an item answered: its last step was left (Done, No comment, Skip).
+
+        Until then the respondent is still giving the answer, so adding to a comment on the
+        first pass is not a revision; after it, any change is.
+        """
+        await self.reach(respondent_id, item, version=version, now=now)
         await self._write(
             "UPDATE answers SET answered_at = COALESCE(answered_at, ?)"
             " WHERE respondent_id = ? AND item = ?",
             (timestamp(now), respondent_id, item),
         )
-
-    async def finish_item(
-        self, respondent_id: int, item: str, *, version: int, now: datetime
-    ) -> None:
-        """Mark an item answered (a multi-select's Done, the idea's Done or Skip)."""
-        await self.reach(respondent_id, item, version=version, now=now)
-        await self._answered(respondent_id, item, now)
 
     async def add_comment_part(
         self,
