@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import logging
 import sqlite3
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -56,8 +57,23 @@ class Clock:
         self.now += timedelta(**delta)
 
 
+class _ErrorRecorder(logging.Handler):
+    """Keeps what reached the bot's error handler, so no test passes over a hidden exception."""
+
+    def __init__(self) -> None:
+        super().__init__(level=logging.ERROR)
+        self.errors: list[BaseException | None] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.errors.append(record.exc_info[1] if record.exc_info else None)
+
+
 class Harness:
-    """Talks to the bot as Telegram users would, and reads what they saw and what was stored."""
+    """Talks to the bot as Telegram users would, and reads what they saw and what was stored.
+
+    An exception that reaches the error handler fails the test, unless the test says it
+    expects Telegram faults (`expect_errors`).
+    """
 
     def __init__(self, settings: Settings, content: Content) -> None:
         self.settings = settings
@@ -67,6 +83,9 @@ class Harness:
         self.app: Application | None = None  # type: ignore[type-arg]
         self._running: Any = None
         self._ids = itertools.count(1)
+        self.expect_errors = False
+        self.recorder = _ErrorRecorder()
+        logging.getLogger("bot.handlers.errors").addHandler(self.recorder)
 
     async def start(self) -> None:
         self.app = build_application(
@@ -82,10 +101,11 @@ class Harness:
 
     async def stop(self) -> None:
         await self._running.__aexit__(None, None, None)
+        logging.getLogger("bot.handlers.errors").removeHandler(self.recorder)
 
     async def restart(self) -> None:
         """A new Application on the same database, as after a crash and a restart."""
-        await self.stop()
+        await self._running.__aexit__(None, None, None)
         await self.start()
 
     # Sending -------------------------------------------------------------------------------
@@ -95,6 +115,8 @@ class Harness:
         assert self.app is not None
         before = len(self.api.calls)
         await self.app.process_update(Update.de_json(raw, self.app.bot))
+        if self.recorder.errors and not self.expect_errors:
+            raise AssertionError(f"the error handler was reached: {self.recorder.errors!r}")
         return self.api.calls[before:]
 
     def _message(self, person: Person, **fields: Any) -> dict[str, Any]:

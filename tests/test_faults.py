@@ -15,6 +15,7 @@ async def test_a_bad_gateway_on_the_next_question_loses_no_answer(bot: Harness) 
     """A 502 while sending the next question: the answer is stored, /start shows the question."""
     person = Person(401)
     await walk_to(bot, person, "s1")
+    bot.expect_errors = True
     bot.api.method_faults["sendMessage"] = Fault(502, "Bad Gateway", times=1)
     await bot.tap(person, "c:s1:5")
     assert bot.db("SELECT stance FROM answers WHERE item = 'conclusion-1'") == [(5,)]
@@ -25,6 +26,7 @@ async def test_a_bad_gateway_on_the_next_question_loses_no_answer(bot: Harness) 
     assert bot.last(person).text == apology
     owner_notes = [c.text for c in bot.api.sent(900_001)]
     assert owner_notes == ["⚠️ NetworkError while handling an update; details in the bot's log."]
+    assert len(bot.recorder.errors) == 1  # the harness sees what reaches the error handler
     await bot.send(person, "/start")
     await bot.tap(person, "c:resume:cont")
     assert "1 / 6" in bot.last(person).text
@@ -34,6 +36,7 @@ async def test_a_user_who_blocked_the_bot_does_not_break_it(bot: Harness) -> Non
     """A 403 on a reply is logged; the answer is stored and other users carry on."""
     person, other = Person(402), Person(403)
     await walk_to(bot, person, "s1")
+    bot.expect_errors = True
     bot.api.chat_faults[person.id] = Fault(403, "Forbidden: bot was blocked by the user")
     await bot.tap(person, "c:s1:2")
     assert bot.db("SELECT stance FROM answers WHERE item = 'conclusion-1'") == [(2,)]

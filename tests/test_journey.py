@@ -361,4 +361,5 @@ async def test_before_choosing_a_language_telegrams_suggestion_is_used(bot: Harn
     person = Person(115, language_code="kk")
     await bot.send(person, "/start")
     calls = await bot.send(person, "/help")
+    assert [c.method for c in calls] == ["sendMessage"]  # the help, and no error after it
     assert t("kk", "/help: this message") in calls[0].text

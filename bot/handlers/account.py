@@ -16,15 +16,14 @@ from bot.handlers.context import BotContext
 from bot.handlers.views import Screen, button
 from bot.i18n import translator
 from bot.journey import parse_callback
-from bot.storage.repository import Participant
 
 logger = logging.getLogger(__name__)
 
 DELETE_STEP = "del"
 
 
-async def _known(update: Update, context: BotContext) -> Participant | None:
-    """The participant, or None after saying nothing is stored: these commands create no one."""
+async def _known(update: Update, context: BotContext) -> Turn | None:
+    """This update's Turn, or None after saying nothing is stored: these commands create no one."""
     user, chat = update.effective_user, update.effective_chat
     if user is None or chat is None:
         return None
@@ -33,17 +32,17 @@ async def _known(update: Update, context: BotContext) -> Participant | None:
         language = (user.language_code or "")[:2]
         _ = translator(language if language in LANGUAGES else "en").gettext
         await context.bot.send_message(chat.id, _("Nothing is stored about you."))
-    return participant
+        return None
+    return Turn(update, context, participant)
 
 
 async def stop_command(update: Update, context: BotContext) -> None:
     """Stop reminders and news; /start lifts it."""
-    participant = await _known(update, context)
-    if participant is None:
+    turn = await _known(update, context)
+    if turn is None:
         return
-    turn = Turn(update, context, participant)
     async with turn.repo.transaction():
-        await turn.repo.set_stopped(participant.user_id, stopped=True)
+        await turn.repo.set_stopped(turn.p.user_id, stopped=True)
     await turn.say(
         turn._("You will get no more reminders or news from this bot. Send /start to undo this.")
     )
@@ -51,10 +50,9 @@ async def stop_command(update: Update, context: BotContext) -> None:
 
 async def delete_command(update: Update, context: BotContext) -> None:
     """Ask for a confirmation before erasing everything about the respondent."""
-    participant = await _known(update, context)
-    if participant is None:
+    turn = await _known(update, context)
+    if turn is None:
         return
-    turn = Turn(update, context, participant)
     _ = turn._
     await turn.send(
         Screen(
@@ -84,10 +82,9 @@ async def on_delete_tap(update: Update, context: BotContext) -> None:
         await on_tap(update, context)
         return
     await query.answer()
-    participant = await _known(update, context)
-    if participant is None:
+    turn = await _known(update, context)
+    if turn is None:
         return
-    turn = Turn(update, context, participant)
     _ = turn._
     with contextlib.suppress(BadRequest):
         await query.edit_message_reply_markup(reply_markup=None)
@@ -95,9 +92,9 @@ async def on_delete_tap(update: Update, context: BotContext) -> None:
         await turn.say(_("Nothing was deleted."))
         await turn.show_current()
         return
-    number = participant.respondent_id
+    number = turn.p.respondent_id
     async with turn.repo.transaction():
-        await turn.repo.forget_user(participant.user_id)
+        await turn.repo.forget_user(turn.p.user_id)
     await turn.say(
         _(
             "Everything about you has been erased. Thank you for your time. "
@@ -123,13 +120,12 @@ async def _tell_team(context: BotContext, number: int) -> None:
 
 async def mydata_command(update: Update, context: BotContext) -> None:
     """Send the respondent everything stored about them, as a text file in their language."""
-    participant = await _known(update, context)
-    if participant is None:
+    turn = await _known(update, context)
+    if turn is None:
         return
-    turn = Turn(update, context, participant)
     report = turn.views.data_report(await turn.answers())
     await context.bot.send_document(
-        participant.chat_id,
+        turn.p.chat_id,
         document=io.BytesIO(report.encode("utf-8")),
         filename="my-data.txt",
         caption=turn._("Everything this bot holds about you."),

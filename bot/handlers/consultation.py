@@ -119,10 +119,6 @@ class Turn:
             await self.show_current()
 
 
-def _turn(update: Update, context: BotContext, participant: Participant) -> Turn:
-    return Turn(update, context, participant)
-
-
 async def _new_participant(
     update: Update, context: BotContext, payload: str | None
 ) -> Participant:
@@ -165,6 +161,12 @@ async def private_participant(update: Update, context: BotContext) -> Participan
     return participant
 
 
+async def current_turn(update: Update, context: BotContext) -> Turn | None:
+    """This update's Turn; None (after greeting them) for a newcomer."""
+    participant = await private_participant(update, context)
+    return None if participant is None else Turn(update, context, participant)
+
+
 # Commands -------------------------------------------------------------------------------------
 
 
@@ -177,7 +179,7 @@ async def start(update: Update, context: BotContext) -> None:
     if participant is None:
         await _greet(update, context, context.args[0] if context.args else None)
         return
-    turn = _turn(update, context, participant)
+    turn = Turn(update, context, participant)
     if participant.stopped:
         async with repo.transaction():
             await repo.set_stopped(participant.user_id, stopped=False)
@@ -217,10 +219,9 @@ async def choose_language_command(update: Update, context: BotContext) -> None:
 
 async def help_command(update: Update, context: BotContext) -> None:
     """Explain what the bot is and which commands it knows, then repeat the current question."""
-    participant = await private_participant(update, context)
-    if participant is None:
+    turn = await current_turn(update, context)
+    if turn is None:
         return
-    turn = _turn(update, context, participant)
     _ = turn._
     await turn.say(
         "\n".join(
@@ -239,16 +240,15 @@ async def help_command(update: Update, context: BotContext) -> None:
             )
         )
     )
-    if participant.step != j.LANGUAGE:
+    if turn.p.step != j.LANGUAGE:
         await turn.show_current()
 
 
 async def unknown_command(update: Update, context: BotContext) -> None:
     """Answer a command the bot does not know with a hint and the current question."""
-    participant = await private_participant(update, context)
-    if participant is None:
+    turn = await current_turn(update, context)
+    if turn is None:
         return
-    turn = _turn(update, context, participant)
     await turn.hint(turn._("I don't know that command. Send /help to see what I can do."))
 
 
@@ -263,7 +263,7 @@ async def on_tap(update: Update, context: BotContext) -> None:
     if participant is None:
         await query.answer()
         return
-    turn = _turn(update, context, participant)
+    turn = Turn(update, context, participant)
     tap = parse_callback(query.data)
     known = tap is not None and (turn.journey.knows(tap.step) or tap.step in (*FREE_STEPS, "x"))
     if tap is None or not known or (tap.flag is not None and tap.step not in j.MULTI_STEPS):
@@ -652,7 +652,7 @@ async def on_text(update: Update, context: BotContext) -> None:
     participant = await private_participant(update, context)
     if participant is None or message is None:
         return
-    turn = _turn(update, context, participant)
+    turn = Turn(update, context, participant)
     item = turn.journey.item(participant.step)
     # People often type their opinion before choosing a stance: keep it as the comment.
     early = participant.step.startswith("s") and j.conclusion_number(participant.step) is not None
@@ -699,7 +699,7 @@ async def on_voice(update: Update, context: BotContext) -> None:
     participant = await private_participant(update, context)
     if participant is None or message is None or message.voice is None:
         return
-    turn = _turn(update, context, participant)
+    turn = Turn(update, context, participant)
     item = turn.journey.item(participant.step)
     early = participant.step.startswith("s") and j.conclusion_number(participant.step) is not None
     if (
@@ -746,10 +746,9 @@ def _expected_hint(turn: Turn) -> str:
 
 async def on_other(update: Update, context: BotContext) -> None:
     """Answer stickers, photos, files, locations and the like with a hint and the question."""
-    participant = await private_participant(update, context)
-    if participant is None:
+    turn = await current_turn(update, context)
+    if turn is None:
         return
-    turn = _turn(update, context, participant)
     await turn.hint(_expected_hint(turn))
 
 
@@ -774,7 +773,7 @@ async def on_edited(update: Update, context: BotContext) -> None:
                 participant.respondent_id, item, detect_language(comment)
             )
     if edited:
-        turn = _turn(update, context, participant)
+        turn = Turn(update, context, participant)
         await message.reply_text(turn._("✏️ Your comment has been updated."))
 
 
