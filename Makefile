@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 PO     := $(wildcard bot/locales/*/LC_MESSAGES/bot.po)
 MO     := $(PO:.po=.mo)
 
-.PHONY: install demo run test lint catalogs clean
+.PHONY: install demo run test bench lint catalogs clean
 
 install: $(STAMP) $(MO)
 
@@ -31,9 +31,12 @@ run: install
 test: install
 	$(BIN)/python -m pytest -q
 
+bench: install
+	$(BIN)/python -m bench
+
 lint: install
-	$(BIN)/ruff check bot tests
-	$(BIN)/ruff format --check bot tests
+	$(BIN)/ruff check bot tests bench tools
+	$(BIN)/ruff format --check bot tests bench tools
 	$(BIN)/mypy bot
 
 clean:

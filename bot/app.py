@@ -24,6 +24,7 @@ from telegram.ext import (
 from telegram.request import BaseRequest
 from telegram.warnings import PTBUserWarning
 
+from bot import langid
 from bot.config import Settings
 from bot.content import LANGUAGES, Content
 from bot.handlers import account, consultation
@@ -123,6 +124,7 @@ async def _post_init(application: Application) -> None:  # type: ignore[type-arg
     """Open the database, check the catalogs, publish the command menu in each language."""
     services: Services = application.bot_data["services"]
     check_catalogs()
+    langid.warm_up()  # a few milliseconds now rather than on someone's first comment
     services.repository = await Repository.open(services.settings.db)
     for warning in services.content.warnings:
         logger.warning("content: %s", warning)

@@ -86,7 +86,11 @@ async def test_a_complete_journey_in_each_language(bot: Harness, language: str) 
         c.text for c in bot.sent(person)[-2:]
     )
 
-    texts = " ".join(c.text for c in bot.sent(person)[1:])
+    # The first comment was written in Kazakh: respondents who chose another language were
+    # asked, once and in Kazakh, whether to switch.
+    offers = [c for c in bot.sent(person) if any(d.startswith("c:stay:") for _, d in c.buttons)]
+    assert len(offers) == (0 if language == "kk" else 1)
+    texts = " ".join(c.text for c in bot.sent(person)[1:] if c not in offers)
     if language == "kk":
         assert KAZAKH_LETTERS & set(texts.lower())
     if language == "en":
@@ -363,3 +367,33 @@ async def test_before_choosing_a_language_telegrams_suggestion_is_used(bot: Harn
     calls = await bot.send(person, "/help")
     assert [c.method for c in calls] == ["sendMessage"]  # the help, and no error after it
     assert t("kk", "/help: this message") in calls[0].text
+
+
+async def test_a_reply_in_another_language_offers_once_to_switch(bot: Harness) -> None:
+    """Writing Russian after choosing English brings one offer, in Russian; no silent switch."""
+    person = Person(116)
+    await walk_to(bot, person, "m1")
+    calls = await bot.send(person, "Это очень важный вывод для регионов.")
+    offer = calls[-1]
+    assert offer.text == t(
+        "ru", "It looks like you are writing in English. Which language should the bot use?"
+    )
+    assert offer.buttons == [("Русский", "c:lang:ru"), ("English", "c:stay:en")]
+    assert bot.db("SELECT language FROM users") == [("en",)]
+    await bot.tap(person, "c:stay:en")
+    assert bot.db("SELECT language FROM users") == [("en",)]
+    calls = await bot.send(person, "И ещё одна мысль про молодёжь.")
+    assert not any(c.buttons and c.buttons[-1][1].startswith("c:stay:") for c in calls)
+    assert bot.db("SELECT comment_language FROM answers WHERE item = 'conclusion-1'") == [("ru",)]
+
+
+async def test_switching_from_the_offer_keeps_the_comment(bot: Harness) -> None:
+    """Accepting the offer switches the language and keeps what was written."""
+    person = Person(117)
+    await walk_to(bot, person, "m1", language="ru")
+    await bot.send(person, "Мен бұл қорытындымен толық келісемін.")
+    await bot.tap(person, "c:lang:kk")
+    assert bot.db("SELECT language FROM users") == [("kk",)]
+    assert bot.db("SELECT comment, comment_language FROM answers WHERE item = 'conclusion-1'") == [
+        ("Мен бұл қорытындымен толық келісемін.", "kk")
+    ]

@@ -19,7 +19,14 @@ from telegram.error import BadRequest
 from bot import journey as j
 from bot.content import LANGUAGES, MultiQuestion
 from bot.handlers.context import BotContext
-from bot.handlers.views import LANGUAGE_NAMES, Screen, Views, chosen_keyboard, language_screen
+from bot.handlers.views import (
+    LANGUAGE_NAMES,
+    Screen,
+    Views,
+    chosen_keyboard,
+    language_offer,
+    language_screen,
+)
 from bot.i18n import translator
 from bot.journey import Tap, parse_callback
 from bot.langid import detect_language
@@ -28,9 +35,11 @@ from bot.storage.repository import Answer, Participant
 logger = logging.getLogger(__name__)
 
 SOURCE_CODE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+WORD = re.compile(r"[^\W\d_]{2,}")
+CLEAR_WORDS = 2  # a reply of two words or more shows the language it is written in
 DIRECT, UNREGISTERED = "direct", "unregistered"
 # Steps that are not answers: their callbacks are valid whatever the current step is.
-FREE_STEPS = ("back", "resume", j.LANGUAGE)
+FREE_STEPS = ("back", "resume", "stay", j.LANGUAGE)
 
 
 async def send_screen(context: BotContext, chat_id: int, screen: Screen) -> Message | None:
@@ -277,6 +286,10 @@ async def on_tap(update: Update, context: BotContext) -> None:
         return
     if tap.step == "resume":
         await _resume(turn, tap)
+        return
+    if tap.step == "stay":  # the offer to switch language, declined
+        await query.answer()
+        await _mark(turn, _choice_label(turn, tap))
         return
     expected = participant.step if tap.step != "back" else "back"
     if tap.step != expected or (tap.step == "back" and tap.value != participant.step):
@@ -646,41 +659,53 @@ async def _already(turn: Turn, tap: Tap) -> bool:
 # Messages ------------------------------------------------------------------------------------
 
 
+def _comment_item(turn: Turn) -> tuple[str, bool] | None:
+    """The item a typed or spoken comment now belongs to, and whether it precedes the stance.
+
+    People often type their opinion before choosing a stance: it is kept as the comment.
+    """
+    step = turn.p.step
+    early = step.startswith("s") and j.conclusion_number(step) is not None
+    item = turn.journey.item(step)
+    if not (turn.journey.takes_comment(step) or early) or turn.p.respondent_id is None:
+        return None
+    return (item, early) if item else None
+
+
 async def on_text(update: Update, context: BotContext) -> None:
     """Take typed text as a comment part where a comment is asked; otherwise hint."""
     message = update.effective_message
-    participant = await private_participant(update, context)
-    if participant is None or message is None:
+    turn = await current_turn(update, context)
+    if turn is None or message is None:
         return
-    turn = Turn(update, context, participant)
-    item = turn.journey.item(participant.step)
-    # People often type their opinion before choosing a stance: keep it as the comment.
-    early = participant.step.startswith("s") and j.conclusion_number(participant.step) is not None
-    if (
-        not (turn.journey.takes_comment(participant.step) or early)
-        or participant.respondent_id is None
-        or not item
-    ):
+    target = _comment_item(turn)
+    if target is None or turn.p.respondent_id is None:
         await turn.hint(_expected_hint(turn))
         return
+    item, early = target
     text = message.text or ""
+    written_in = detect_language(text)
+    # The first reply with a clear language is compared, once, with the language chosen.
+    check = not turn.p.language_checked and len(WORD.findall(text)) >= CLEAR_WORDS
     async with turn.repo.transaction():
         comment = await turn.repo.add_comment_part(
-            participant.respondent_id,
+            turn.p.respondent_id,
             item,
             message_id=message.message_id,
             text=text,
             version=turn.services.content.version,
             now=turn.now,
         )
-        await turn.repo.set_comment_language(
-            participant.respondent_id, item, detect_language(comment)
-        )
-        await turn.enter(participant.step)
+        await turn.repo.set_comment_language(turn.p.respondent_id, item, detect_language(comment))
+        if check:
+            await turn.repo.set_language_checked(turn.p.user_id)
+        await turn.enter(turn.p.step)
     if early:
         await _saved_before_stance(turn)
-        return
-    await turn.send(turn.views.comment_saved(participant.step, comment, None))
+    else:
+        await turn.send(turn.views.comment_saved(turn.p.step, comment, None))
+    if check and written_in and written_in != turn.views.language:
+        await turn.send(language_offer(written_in, turn.views.language))
 
 
 async def _saved_before_stance(turn: Turn) -> None:
@@ -696,39 +721,32 @@ async def _saved_before_stance(turn: Turn) -> None:
 async def on_voice(update: Update, context: BotContext) -> None:
     """Take a voice message as the comment where a comment is asked; otherwise hint."""
     message = update.effective_message
-    participant = await private_participant(update, context)
-    if participant is None or message is None or message.voice is None:
+    turn = await current_turn(update, context)
+    if turn is None or message is None or message.voice is None:
         return
-    turn = Turn(update, context, participant)
-    item = turn.journey.item(participant.step)
-    early = participant.step.startswith("s") and j.conclusion_number(participant.step) is not None
-    if (
-        not (turn.journey.takes_comment(participant.step) or early)
-        or participant.respondent_id is None
-        or not item
-    ):
+    target = _comment_item(turn)
+    if target is None or turn.p.respondent_id is None:
         await turn.hint(_expected_hint(turn))
         return
+    item, early = target
     voice = message.voice
     async with turn.repo.transaction():
         await turn.repo.save_voice(
-            participant.respondent_id,
+            turn.p.respondent_id,
             item,
             file_id=voice.file_id,
             unique_id=voice.file_unique_id,
-            duration=int(
-                voice.to_dict().get("duration", 0)
-            ),  # seconds, whatever PTB_TIMEDELTA says
+            duration=int(voice.to_dict().get("duration", 0)),  # seconds, whatever PTB_TIMEDELTA
             version=turn.services.content.version,
             now=turn.now,
         )
-        await turn.enter(participant.step)
+        await turn.enter(turn.p.step)
     if early:
         await _saved_before_stance(turn)
         return
-    answer = await turn.repo.answer(participant.respondent_id, item)
+    answer = await turn.repo.answer(turn.p.respondent_id, item)
     await turn.send(
-        turn.views.comment_saved(participant.step, None, answer.voice_duration if answer else 0)
+        turn.views.comment_saved(turn.p.step, None, answer.voice_duration if answer else 0)
     )
 
 

@@ -517,3 +517,19 @@ def language_screen(suggested: str | None) -> Screen:
         mark = " ✓" if suggested and suggested.lower().startswith(language) else ""
         rows.append([button(f"{LANGUAGE_NAMES[language]}{mark}", j.LANGUAGE, language)])
     return Screen((prompt,), InlineKeyboardMarkup(rows))
+
+
+def language_offer(written_in: str, chosen: str) -> Screen:
+    """Ask, in the language the respondent writes in, whether the bot should switch to it."""
+    prompt = translator(written_in).gettext(
+        "It looks like you are writing in English. Which language should the bot use?"
+    )
+    return Screen(
+        (prompt,),
+        InlineKeyboardMarkup(
+            [
+                [button(LANGUAGE_NAMES[written_in], j.LANGUAGE, written_in)],
+                [button(LANGUAGE_NAMES[chosen], "stay", chosen)],
+            ]
+        ),
+    )

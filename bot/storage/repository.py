@@ -52,6 +52,7 @@ class Participant:
     gender: str | None
     completed_at: str | None
     consented_at: str | None
+    language_checked: bool
 
     def profile(self, field: str) -> str | None:
         """Return one profile answer by its column name."""
@@ -88,7 +89,7 @@ def timestamp(moment: datetime) -> str:
 _PARTICIPANT_SQL = """
 SELECT u.user_id, u.chat_id, u.language, u.language_code, u.source, u.status, u.step, u.editing,
        u.stopped, u.blocked, r.id, r.may_quote, r.wants_news, r.stakeholder_group, r.region,
-       r.age_band, r.gender, r.completed_at, r.consented_at
+       r.age_band, r.gender, r.completed_at, r.consented_at, u.language_checked
 FROM users AS u LEFT JOIN respondents AS r ON r.user_id = u.user_id
 WHERE u.user_id = ?
 """
@@ -211,6 +212,7 @@ class Repository:
             gender=row[16],
             completed_at=row[17],
             consented_at=row[18],
+            language_checked=bool(row[19]),
         )
 
     async def add_user(
@@ -237,6 +239,10 @@ class Repository:
     async def set_language(self, user_id: int, language: str) -> None:
         """Remember the language the user chose."""
         await self._write("UPDATE users SET language = ? WHERE user_id = ?", (language, user_id))
+
+    async def set_language_checked(self, user_id: int) -> None:
+        """Remember that the respondent's writing was compared with the language they chose."""
+        await self._write("UPDATE users SET language_checked = 1 WHERE user_id = ?", (user_id,))
 
     async def set_stopped(self, user_id: int, *, stopped: bool) -> None:
         """/stop (no reminders, no news) or its undoing by /start."""

@@ -1,0 +1,84 @@
+"""Language of replies and comments: Kazakh, with or without its letters, Russian, English."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.langid import detect_language
+
+KEYBOARD = str.maketrans("әғқңөұүһіӘҒҚҢӨҰҮҺІ", "агкноуухиАГКНОУУХИ")
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        # Short replies, as people answer in a chat.
+        ("Да", "ru"),
+        ("Нет", "ru"),
+        ("Спасибо!", "ru"),
+        ("Не знаю", "ru"),
+        ("ну да", "ru"),
+        ("Yes", "en"),
+        ("ok", "en"),
+        ("Thanks!", "en"),
+        ("No comment", "en"),
+        ("Agree", "en"),
+        ("Рақмет", "kk"),
+        ("Иә", "kk"),
+        ("Жоқ", "kk"),
+        ("Келісемін", "kk"),
+        ("Білмеймін", "kk"),
+        # Comments.
+        ("Жастарға көбірек мүмкіндік беру керек, әсіресе ауылдарда.", "kk"),
+        ("Нужно больше поддержки молодым предпринимателям в регионах.", "ru"),
+        ("Young designers need affordable studio space in Astana.", "en"),
+        # Emoji, punctuation, digits and links around the words change nothing.
+        ("👍 Отличная идея!!! 100%", "ru"),
+        ("https://example.org great idea 🙂", "en"),
+        ("@creative_bot Өте жақсы 👏", "kk"),
+    ],
+)
+def test_the_three_languages_short_and_long(text: str, language: str) -> None:
+    """Replies of one word and comments of a sentence are labelled with their language."""
+    assert detect_language(text) == language
+
+
+@pytest.mark.parametrize(
+    "kazakh",
+    [
+        "Менің ойымша, бұл қорытынды өте дұрыс.",
+        "Біз жастарды қолдауымыз керек.",
+        "Бұл жақсы идея, бірақ қаржы жоқ.",
+        "Өңірде мұражайлар мен кітапханалар аз.",
+        "Сіздің сұрағыңызға рахмет, мен келісемін.",
+    ],
+)
+def test_kazakh_typed_on_a_russian_keyboard_is_still_kazakh(kazakh: str) -> None:
+    """Kazakh without ә ғ қ ң ө ұ ү һ і, as typed on a Russian keyboard, is recognised."""
+    stripped = kazakh.translate(KEYBOARD)
+    assert stripped != kazakh
+    assert detect_language(stripped) == "kk"
+
+
+def test_latin_i_for_kazakh_i_and_the_2021_latin_alphabet() -> None:
+    """A Latin i typed inside Cyrillic words, and Kazakh in the 2021 Latin letters, are Kazakh."""
+    assert detect_language("Бiлгiм келмейдi.") == "kk"
+    assert detect_language("Men qazaqşa söileimin, rahmet") == "kk"
+    assert detect_language("Bul öte mañyzdy mäsele") == "kk"
+    assert detect_language("Müller wrote the report") == "en"  # one ü is not Kazakh
+
+
+@pytest.mark.parametrize(
+    "text", ["", "   ", "12345", "👍🔥", "!!! ???", "https://t.me/x", "+7 701 000 00 00", "你好"]
+)
+def test_text_without_a_language_of_ours_is_none(text: str) -> None:
+    """Digits, emoji, punctuation, a bare link or another script carry no language."""
+    assert detect_language(text) is None
+
+
+def test_the_same_text_gets_the_same_answer() -> None:
+    """Detection is deterministic, call after call."""
+    texts = ["Бул жаксы", "Это хорошо", "Мен келисемин", "I agree", "Рахмет сизге", "Спасибо вам"]
+    first = [detect_language(t) for t in texts]
+    for _ in range(20):
+        assert [detect_language(t) for t in texts] == first
