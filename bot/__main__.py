@@ -71,7 +71,15 @@ def cmd_export(args: argparse.Namespace) -> None:
     settings = _settings()
     if not settings.db.exists():
         sys.exit(f"no database at {settings.db}")
-    for path in write_pack(settings.db, Path(args.out), _content(settings), zone=settings.zone):
+    files = write_pack(
+        settings.db,
+        Path(args.out),
+        _content(settings),
+        zone=settings.zone,
+        xlsx=not args.no_xlsx,
+        charts=not args.no_charts,
+    )
+    for path in files:
         print(path)
 
 
@@ -112,6 +120,8 @@ def main(argv: list[str] | None = None) -> None:
     demo.set_defaults(func=cmd_demo)
     export = commands.add_parser("export", help="write the export pack")
     export.add_argument("--out", required=True, help="the folder to write into")
+    export.add_argument("--no-xlsx", action="store_true", help="CSV files only, no workbook")
+    export.add_argument("--no-charts", action="store_true", help="no PNG charts")
     export.set_defaults(func=cmd_export)
     check = commands.add_parser("check-content", help="validate a content file")
     check.add_argument("file", nargs="?", help="the file (default: the bundled content)")

@@ -6,7 +6,7 @@ import asyncio
 import logging
 import os
 import sqlite3
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -282,7 +282,7 @@ class Repository:
         if field not in CONSENT_CHOICES:
             raise ValueError(field)
         await self._write(
-            f"UPDATE respondents SET {field} = ? WHERE id = ?",  # noqa: S608 - field is whitelisted
+            f"UPDATE respondents SET {field} = ? WHERE id = ?",
             (int(value), respondent_id),
         )
 
@@ -293,7 +293,7 @@ class Repository:
         if field not in PROFILE_FIELDS:
             raise ValueError(field)
         changed = await self._write(
-            f"UPDATE respondents SET {field} = ? WHERE id = ? AND {field} IS NOT ?",  # noqa: S608
+            f"UPDATE respondents SET {field} = ? WHERE id = ? AND {field} IS NOT ?",
             (value, respondent_id, value),
         )
         if changed:
@@ -338,7 +338,7 @@ class Repository:
     async def answers(self, respondent_id: int) -> dict[str, Answer]:
         """Return the respondent's answers by item."""
         async with self._db.execute(
-            f"SELECT {_ANSWER_COLUMNS} FROM answers WHERE respondent_id = ?",  # noqa: S608
+            f"SELECT {_ANSWER_COLUMNS} FROM answers WHERE respondent_id = ?",
             (respondent_id,),
         ) as cursor:
             rows = await cursor.fetchall()
@@ -347,7 +347,7 @@ class Repository:
     async def answer(self, respondent_id: int, item: str) -> Answer | None:
         """Return one answer, or None if the item was never reached."""
         async with self._db.execute(
-            f"SELECT {_ANSWER_COLUMNS} FROM answers WHERE respondent_id = ? AND item = ?",  # noqa: S608
+            f"SELECT {_ANSWER_COLUMNS} FROM answers WHERE respondent_id = ? AND item = ?",
             (respondent_id, item),
         ) as cursor:
             row = await cursor.fetchone()
@@ -523,28 +523,133 @@ class Repository:
 
 
 # Exports ------------------------------------------------------------------------------------
-# Exports read through their own read-only connection, off the event loop, so the bot's
-# connection keeps serving respondents while WAL lets both proceed.
-
-ANSWER_EXPORT_SQL = """
-SELECT r.id AS respondent, u.language, u.source, r.stakeholder_group, r.region,
-       a.item, a.content_version, a.stance, a.choices, a.comment,
-       a.voice_file_id IS NOT NULL AS has_voice, a.comment_language, r.may_quote,
-       u.status, a.answered_at, a.revised
-FROM answers AS a
-JOIN respondents AS r ON r.id = a.respondent_id
-JOIN users AS u ON u.user_id = r.user_id
-ORDER BY r.id, a.rowid_order
-"""
+# Exports read through their own read-only connection, in another process than the bot's, so
+# the bot's connection keeps serving respondents while WAL lets both proceed. No Telegram id
+# leaves these queries: respondents are their pseudonymous number. answers.csv is formatted by
+# SQLite itself, line by line: a million rows go through Python as one string each.
 
 
-def read_answers(path: Path, item_order: dict[str, int]) -> Any:
-    """Every answer of every consenting respondent, as a pandas DataFrame (no Telegram ids)."""
-    import pandas as pd  # noqa: PLC0415 - only exports need pandas
+def _local(column: str, offset_minutes: int | None) -> str:
+    """SQL for a stored UTC time as local ISO 8601 with its offset ('' when empty).
 
-    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as connection:
-        connection.create_function("item_order", 1, lambda item: item_order.get(item, 99))
-        sql = ANSWER_EXPORT_SQL.replace("a.rowid_order", "item_order(a.item)")
-        frame = pd.read_sql_query(sql, connection)
-    connection.close()
-    return frame
+    With one offset for every stored time SQLite formats it itself; otherwise the connection's
+    `local_time` function does, time by time.
+    """
+    if offset_minutes is None:
+        return f"coalesce(local_time({column}), '')"
+    sign = "+" if offset_minutes >= 0 else "-"
+    suffix = f"{sign}{abs(offset_minutes) // 60:02d}:{abs(offset_minutes) % 60:02d}"
+    return (
+        f"coalesce(strftime('%Y-%m-%dT%H:%M:%S', {column}, '{offset_minutes:+d} minutes')"
+        f" || '{suffix}', '')"
+    )
+
+
+def _answer_rows_sql(offset_minutes: int | None) -> str:
+    # The answers alone, in the primary key's order: SQLite reads the table once, sorts
+    # nothing and joins nothing (the respondents' columns are looked up once per respondent).
+    answered = _local("answered_at", offset_minutes)
+    return (
+        "SELECT respondent_id, item, content_version, stance, choices, comment,"
+        f" voice_file_id IS NOT NULL, comment_language, {answered}, revised"
+        " FROM answers ORDER BY respondent_id, item"
+    )
+
+
+def export_connection(
+    path: Path, local_time: Callable[[str | None], str | None]
+) -> sqlite3.Connection:
+    """A read-only connection with `local_time(utc_text)` for formatting times."""
+    connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    connection.create_function("local_time", 1, local_time, deterministic=True)
+    return connection
+
+
+def answer_rows(
+    connection: sqlite3.Connection, offset_minutes: int | None
+) -> Iterator[tuple[Any, ...]]:
+    """Every answer, respondent by respondent: (respondent, item, content_version, stance,
+    choices, comment, has_voice, comment_language, answered_at, revised)."""
+    cursor = connection.execute(_answer_rows_sql(offset_minutes))  # our SQL, no user text
+    while rows := cursor.fetchmany(50_000):
+        yield from rows
+
+
+def first_contact(connection: sqlite3.Connection) -> str | None:
+    """The earliest stored time: every other one was written after someone's first contact."""
+    row = connection.execute("SELECT min(created_at) FROM users").fetchone()
+    return str(row[0]) if row and row[0] else None
+
+
+def respondent_rows(
+    connection: sqlite3.Connection, offset_minutes: int | None
+) -> tuple[list[str], list[tuple[Any, ...]]]:
+    """One row per respondent: profile, consent and times (column names, rows)."""
+    times = {
+        name: _local(f"r.{name}", offset_minutes)
+        for name in ("consented_at", "started_at", "completed_at", "revised_at")
+    }
+    cursor = connection.execute(
+        "SELECT r.id AS respondent, u.language, u.source, u.status, r.stakeholder_group,"
+        f" r.region, r.age_band, r.gender, {times['consented_at']} AS consented_at,"
+        " r.consent_version, r.may_quote, r.wants_news,"
+        f" {times['started_at']} AS started_at, {times['completed_at']} AS completed_at,"
+        f" {times['revised_at']} AS revised_at"
+        " FROM respondents AS r JOIN users AS u ON u.user_id = r.user_id ORDER BY r.id"
+    )
+    return [d[0] for d in cursor.description], cursor.fetchall()
+
+
+def stances(connection: sqlite3.Connection) -> Iterator[tuple[int, str, int | None]]:
+    """(respondent, conclusion item, stance) of every conclusion reached, streamed."""
+    yield from connection.execute(
+        "SELECT respondent_id, item, stance FROM answers WHERE item LIKE 'conclusion-%'"
+    )
+
+
+def choices(connection: sqlite3.Connection) -> Iterator[tuple[int, str, str]]:
+    """(respondent, item, ';'-joined option ids) of every multi-select item reached, streamed."""
+    yield from connection.execute(
+        "SELECT respondent_id, item, coalesce(choices, '') FROM answers"
+        " WHERE item IN ('sectors', 'markets')"
+    )
+
+
+def item_tallies(connection: sqlite3.Connection) -> list[tuple[Any, ...]]:
+    """Per item: reached, answered, skipped, stance 1..5, text and voice comments."""
+    return connection.execute(
+        "SELECT item, count(*), count(answered_at),"
+        " sum(answered_at IS NOT NULL AND stance IS NULL),"
+        " sum(stance = 1), sum(stance = 2), sum(stance = 3), sum(stance = 4), sum(stance = 5),"
+        " sum(coalesce(comment, '') <> ''),"
+        " sum(coalesce(comment, '') = '' AND voice_file_id IS NOT NULL)"
+        " FROM answers GROUP BY item"
+    ).fetchall()
+
+
+def respondent_count(connection: sqlite3.Connection) -> int:
+    """How many respondents there are."""
+    return int(connection.execute("SELECT count(*) FROM respondents").fetchone()[0])
+
+
+def voice_comments(connection: sqlite3.Connection) -> list[tuple[int, str, str]]:
+    """(respondent, item, Telegram file id) of every voice comment."""
+    return [
+        (int(r), str(i), str(f))
+        for r, i, f in connection.execute(
+            "SELECT respondent_id, item, voice_file_id FROM answers"
+            " WHERE voice_file_id IS NOT NULL ORDER BY respondent_id, item"
+        )
+    ]
+
+
+def people_counts(connection: sqlite3.Connection) -> dict[str, int]:
+    """How many started, submitted, declined; and everyone who ever wrote to the bot."""
+    cursor = connection.execute(
+        "SELECT (SELECT count(*) FROM respondents) AS started,"
+        " (SELECT count(*) FROM users WHERE status = 'submitted') AS submitted,"
+        " (SELECT count(*) FROM users WHERE status = 'declined') AS declined,"
+        " (SELECT count(*) FROM users) AS contacts"
+    )
+    row = cursor.fetchone()
+    return {d[0]: int(v or 0) for d, v in zip(cursor.description, row, strict=True)}
