@@ -8,8 +8,9 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
 
-from telegram import BotCommand, BotCommandScopeDefault
+from telegram import BotCommand, BotCommandScopeChat, BotCommandScopeDefault
 from telegram.constants import ParseMode
+from telegram.error import BadRequest
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -24,10 +25,10 @@ from telegram.ext import (
 from telegram.request import BaseRequest
 from telegram.warnings import PTBUserWarning
 
-from bot import langid
+from bot import jobs, langid
 from bot.config import Settings
 from bot.content import LANGUAGES, Content
-from bot.handlers import account, consultation
+from bot.handlers import account, admin, consultation
 from bot.handlers.context import BotContext, Services, utc_now
 from bot.handlers.errors import on_error
 from bot.i18n import N_, check_catalogs, translator
@@ -39,6 +40,10 @@ logger = logging.getLogger(__name__)
 # Callback queries are routed by (chat, user); PTB's per-message tracking is not wanted.
 warnings.filterwarnings("ignore", message=".*per_message=False.*", category=PTBUserWarning)
 
+TEAM_COMMANDS = (
+    ("export", N_("The export pack, now")),
+    ("stats", N_("Figures of the consultation")),
+)
 RESPONDENT_COMMANDS = (
     ("start", N_("Begin, or continue where you left off")),
     ("language", N_("Change the language")),
@@ -101,6 +106,9 @@ def _register(application: Application) -> None:  # type: ignore[type-arg]
             CommandHandler("delete", account.delete_command, filters=private),
             CommandHandler("stop", account.stop_command, filters=private),
             CallbackQueryHandler(account.on_delete_tap, pattern=r"^c:del:[yn]$"),
+            # The team's commands, in private chats and in team chats.
+            CommandHandler("export", admin.export_command),
+            CommandHandler("stats", admin.stats_command),
             # Every other button: the journey validates its data, so forged data gets a hint too.
             CallbackQueryHandler(consultation.on_tap),
             # An edited message may be part of a comment.
@@ -129,15 +137,27 @@ async def _post_init(application: Application) -> None:  # type: ignore[type-arg
     for warning in services.content.warnings:
         logger.warning("content: %s", warning)
     await _publish_commands(application)
+    await jobs.register(application)
 
 
 async def _publish_commands(application: Application) -> None:  # type: ignore[type-arg]
+    """The command menu in each language; the team's commands only in admins' and team chats."""
+    services: Services = application.bot_data["services"]
+    team = {*services.settings.admins, *jobs.team_chats(services)}
     for language in (*LANGUAGES, None):
         _ = translator(language or "en").gettext
-        commands = [BotCommand(name, _(description)) for name, description in RESPONDENT_COMMANDS]
+        commands = [BotCommand(name, _(text)) for name, text in RESPONDENT_COMMANDS]
         await application.bot.set_my_commands(
             commands, scope=BotCommandScopeDefault(), language_code=language
         )
+        team_commands = commands + [BotCommand(name, _(text)) for name, text in TEAM_COMMANDS]
+        for chat_id in team:
+            try:
+                await application.bot.set_my_commands(
+                    team_commands, scope=BotCommandScopeChat(chat_id), language_code=language
+                )
+            except BadRequest:  # an admin who has not started the bot yet
+                logger.info("no command menu for a chat the bot cannot see yet")
 
 
 async def _post_shutdown(application: Application) -> None:  # type: ignore[type-arg]

@@ -41,6 +41,7 @@ from bot.storage.repository import (
     respondent_rows,
     stances,
     voice_comments,
+    voice_file_name,
 )
 
 ANSWER_COLUMNS = (
@@ -62,11 +63,6 @@ def neutralise(value: object) -> object:
     if isinstance(value, str) and value.startswith(FORMULA_STARTS):
         return "'" + value
     return value
-
-
-def voice_name(respondent: int, item: str) -> str:
-    """The voice comment's file name inside the pack (as answers.csv's comment_audio says)."""
-    return f"voice/{respondent}-{item}.ogg"
 
 
 class LocalTime:
@@ -172,7 +168,7 @@ def write_answers(
                     order.get(item, 99),
                     f"{respondent},{lead},{item},{version},{'' if stance is None else stance},"
                     f"{chosen or ''},{_field(comment) if comment else ''},{kind},"
-                    f"{voice_name(respondent, item) if has_voice else ''},"
+                    f"{voice_file_name(respondent, item) if has_voice else ''},"
                     f"{comment_language or ''},{tail},{answered},{revised}\r\n",
                 )
             )
@@ -615,12 +611,3 @@ def write_pack(
         voice_downloaded=voice_downloaded,
     )  # fmt: skip
     return files
-
-
-def voice_files(database: Path) -> list[tuple[str, str]]:
-    """(Telegram file id, file name inside the pack) of every voice comment."""
-    connection = export_connection(database, LocalTime(UTC))
-    try:
-        return [(file_id, voice_name(r, item)) for r, item, file_id in voice_comments(connection)]
-    finally:
-        connection.close()

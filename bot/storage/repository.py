@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import os
 import sqlite3
@@ -61,6 +62,18 @@ class Participant:
 
 
 @dataclass(frozen=True, slots=True)
+class OutboxMessage:
+    """A queued message the pump is sending; `attempts` counts this one."""
+
+    id: int
+    kind: str
+    user_id: int
+    chat_id: int
+    payload: dict[str, Any]
+    attempts: int
+
+
+@dataclass(frozen=True, slots=True)
 class Answer:
     """What a respondent said about one item."""
 
@@ -79,6 +92,11 @@ class Answer:
     def has_comment(self) -> bool:
         """Whether a text or voice comment is stored."""
         return bool(self.comment) or bool(self.voice_file_id)
+
+
+def voice_file_name(respondent: int, item: str) -> str:
+    """A voice comment's file name inside the export pack (answers.csv's comment_audio)."""
+    return f"voice/{respondent}-{item}.ogg"
 
 
 def timestamp(moment: datetime) -> str:
@@ -521,6 +539,154 @@ class Repository:
         if changed:
             await self._changed(respondent_id, item, now)
 
+    # Reminders, the outbox, scheduled runs -----------------------------------------------------
+
+    async def due_reminders(
+        self, *, first_before: datetime, second_before: datetime, limit: int = 1000
+    ) -> list[tuple[int, int]]:
+        """(user_id, chat_id) of respondents to remind: consented, unfinished, quiet long enough.
+
+        Never those who submitted, declined, stopped or blocked the bot; at most two each.
+        """
+        async with self._db.execute(
+            "SELECT u.user_id, u.chat_id FROM users AS u JOIN respondents AS r USING (user_id)"
+            " WHERE u.status = 'in_progress' AND u.stopped = 0 AND u.blocked = 0"
+            " AND ((u.reminders_sent = 0 AND u.last_activity_at <= ?)"
+            "   OR (u.reminders_sent = 1 AND u.last_activity_at <= ?))"
+            " ORDER BY u.last_activity_at LIMIT ?",
+            (timestamp(first_before), timestamp(second_before), limit),
+        ) as cursor:
+            return [(int(u), int(c)) for u, c in await cursor.fetchall()]
+
+    async def count_reminder(self, user_id: int) -> None:
+        """Note that one more reminder was queued for the user."""
+        await self._write(
+            "UPDATE users SET reminders_sent = reminders_sent + 1 WHERE user_id = ?", (user_id,)
+        )
+
+    async def enqueue(
+        self,
+        *,
+        kind: str,
+        user_id: int,
+        chat_id: int,
+        payload: dict[str, Any],
+        now: datetime,
+        batch: int | None = None,
+    ) -> None:
+        """Queue one message for the pump."""
+        moment = timestamp(now)
+        await self._write(
+            "INSERT INTO outbox (kind, batch, user_id, chat_id, payload, next_at, created_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (kind, batch, user_id, chat_id, json.dumps(payload, ensure_ascii=False), moment,
+             moment),
+        )  # fmt: skip
+
+    async def recover_outbox(self) -> int:
+        """Mark messages that were being sent when the bot stopped: never send them again."""
+        return await self._write(
+            "UPDATE outbox SET status = 'unknown', last_error = 'in flight at a restart'"
+            " WHERE status = 'sending'"
+        )
+
+    async def claim_outbox(self, *, now: datetime, limit: int) -> list[OutboxMessage]:
+        """Take up to `limit` due messages to send; drop those whose person may not get them."""
+        moment = timestamp(now)
+        await self._write(
+            "UPDATE outbox SET status = 'cancelled', last_error = 'recipient not eligible'"
+            " WHERE status = 'pending' AND next_at <= ? AND user_id IN ("
+            "   SELECT user_id FROM users WHERE blocked = 1 OR stopped = 1"
+            "   OR (outbox.kind = 'reminder' AND status <> 'in_progress'))",
+            (moment,),
+        )
+        async with self._db.execute(
+            "SELECT id, kind, user_id, chat_id, payload, attempts FROM outbox"
+            " WHERE status = 'pending' AND next_at <= ? ORDER BY next_at, id LIMIT ?",
+            (moment, limit),
+        ) as cursor:
+            rows = await cursor.fetchall()
+        claimed = [
+            OutboxMessage(
+                id=int(row[0]),
+                kind=str(row[1]),
+                user_id=int(row[2]),
+                chat_id=int(row[3]),
+                payload=json.loads(row[4]),
+                attempts=int(row[5]) + 1,
+            )
+            for row in rows
+        ]
+        for message in claimed:
+            await self._write(
+                "UPDATE outbox SET status = 'sending', attempts = attempts + 1 WHERE id = ?",
+                (message.id,),
+            )
+        return claimed
+
+    async def outbox_sent(self, message_id: int, *, telegram_id: int, now: datetime) -> None:
+        """Telegram accepted the message."""
+        await self._write(
+            "UPDATE outbox SET status = 'sent', sent_message_id = ?, sent_at = ? WHERE id = ?",
+            (telegram_id, timestamp(now), message_id),
+        )
+
+    async def outbox_blocked(self, message_id: int, user_id: int) -> None:
+        """The person blocked the bot: nothing is ever sent to them again."""
+        await self._write(
+            "UPDATE outbox SET status = 'blocked', last_error = 'blocked' WHERE id = ?",
+            (message_id,),
+        )
+        await self.mark_blocked(user_id)
+
+    async def mark_blocked(self, user_id: int) -> None:
+        """Telegram answered 403 for this user."""
+        await self._write("UPDATE users SET blocked = 1 WHERE user_id = ?", (user_id,))
+
+    async def outbox_failed(self, message_id: int, error: str) -> None:
+        """The message cannot be delivered (a bad request, or too many attempts)."""
+        await self._write(
+            "UPDATE outbox SET status = 'failed', last_error = ? WHERE id = ?",
+            (error[:500], message_id),
+        )
+
+    async def outbox_retry(
+        self, message_id: int, *, at: datetime, error: str, counted: bool = True
+    ) -> None:
+        """Send the message again at `at` (`counted`: this attempt counts towards the limit)."""
+        await self._write(
+            "UPDATE outbox SET status = 'pending', next_at = ?, last_error = ?,"
+            " attempts = attempts - ? WHERE id = ?",
+            (timestamp(at), error[:500], 0 if counted else 1, message_id),
+        )
+
+    async def outbox_counts(self, kind: str | None = None) -> dict[str, int]:
+        """How many messages are in each state."""
+        async with self._db.execute(
+            "SELECT status, count(*) FROM outbox WHERE ? IS NULL OR kind = ? GROUP BY status",
+            (kind, kind),
+        ) as cursor:
+            return {str(status): int(count) for status, count in await cursor.fetchall()}
+
+    async def last_run(self, name: str) -> str | None:
+        """When the scheduled job `name` last ran (the occurrence it ran for)."""
+        async with self._db.execute(
+            "SELECT last_run_at FROM job_runs WHERE name = ?", (name,)
+        ) as cursor:
+            row = await cursor.fetchone()
+        return str(row[0]) if row else None
+
+    async def claim_run(self, name: str, occurrence: datetime) -> bool:
+        """Record that `name` runs for `occurrence`; False if it already ran for it or later."""
+        moment = timestamp(occurrence)
+        inserted = await self._write(
+            "INSERT INTO job_runs (name, last_run_at) VALUES (?, ?) ON CONFLICT (name) DO"
+            " UPDATE SET last_run_at = excluded.last_run_at"
+            " WHERE job_runs.last_run_at < excluded.last_run_at",
+            (name, moment),
+        )
+        return inserted > 0
+
 
 # Exports ------------------------------------------------------------------------------------
 # Exports read through their own read-only connection, in another process than the bot's, so
@@ -653,3 +819,33 @@ def people_counts(connection: sqlite3.Connection) -> dict[str, int]:
     )
     row = cursor.fetchone()
     return {d[0]: int(v or 0) for d, v in zip(cursor.description, row, strict=True)}
+
+
+def statistics(connection: sqlite3.Connection) -> dict[str, Any]:
+    """The figures /stats shows: people, by language, group and source, stances per conclusion."""
+
+    def pairs(sql: str) -> list[tuple[str, int]]:
+        return [(str(k or ""), int(n)) for k, n in connection.execute(sql)]
+
+    return {
+        "people": people_counts(connection),
+        "languages": pairs(
+            "SELECT u.language, count(*) FROM respondents r JOIN users u USING (user_id)"
+            " GROUP BY u.language ORDER BY count(*) DESC"
+        ),
+        "groups": pairs(
+            "SELECT stakeholder_group, count(*) FROM respondents"
+            " GROUP BY stakeholder_group ORDER BY count(*) DESC"
+        ),
+        "sources": pairs(
+            "SELECT u.source, count(*) FROM respondents r JOIN users u USING (user_id)"
+            " GROUP BY u.source ORDER BY count(*) DESC"
+        ),
+        "stances": [
+            (str(item), int(stance), int(n))
+            for item, stance, n in connection.execute(
+                "SELECT item, stance, count(*) FROM answers"
+                " WHERE item LIKE 'conclusion-%' AND stance IS NOT NULL GROUP BY item, stance"
+            )
+        ],
+    }
