@@ -5,9 +5,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import sys
 from pathlib import Path
 from urllib.parse import urlsplit
+
+# Durations (voice length, retry_after) as timedelta: PTB's coming default, opted into early.
+os.environ.setdefault("PTB_TIMEDELTA", "1")
 
 from pydantic import ValidationError
 

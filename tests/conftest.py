@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+import os
 import sqlite3
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -12,6 +13,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+# Opt in to python-telegram-bot's coming timedelta durations, as `python -m bot` does.
+os.environ.setdefault("PTB_TIMEDELTA", "1")
+
 from telegram import Update
 from telegram.ext import Application
 
@@ -212,6 +217,12 @@ class Harness:
             if call.buttons:
                 return [d for _, d in call.buttons]
         return []
+
+    def db_write(self, sql: str, *params: Any) -> None:
+        """Change the database behind the bot's back (a crash, another process)."""
+        with sqlite3.connect(self.settings.db) as connection:
+            connection.execute(sql, params)
+        connection.close()
 
     def db(self, sql: str, *params: Any) -> list[tuple[Any, ...]]:
         with sqlite3.connect(self.settings.db) as connection:

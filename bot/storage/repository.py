@@ -831,15 +831,15 @@ def statistics(connection: sqlite3.Connection) -> dict[str, Any]:
         "people": people_counts(connection),
         "languages": pairs(
             "SELECT u.language, count(*) FROM respondents r JOIN users u USING (user_id)"
-            " GROUP BY u.language ORDER BY count(*) DESC"
+            " GROUP BY u.language ORDER BY count(*) DESC, 1"
         ),
         "groups": pairs(
             "SELECT stakeholder_group, count(*) FROM respondents"
-            " GROUP BY stakeholder_group ORDER BY count(*) DESC"
+            " GROUP BY stakeholder_group ORDER BY count(*) DESC, 1"
         ),
         "sources": pairs(
             "SELECT u.source, count(*) FROM respondents r JOIN users u USING (user_id)"
-            " GROUP BY u.source ORDER BY count(*) DESC"
+            " GROUP BY u.source ORDER BY count(*) DESC, 1"
         ),
         "stances": [
             (str(item), int(stance), int(n))

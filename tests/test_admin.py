@@ -1,0 +1,70 @@
+"""/export and /stats: the team's, refused politely to everyone else."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.i18n import translator
+from tests.conftest import OWNER, Harness, Person, walk_to
+
+TEAM = -100_888
+
+
+@pytest.mark.parametrize("command", ["/stats", "/export", "/stats chart"])
+async def test_a_respondent_is_refused_politely(bot: Harness, command: str) -> None:
+    """Someone who is neither an admin nor in a team chat gets a translated refusal, no data."""
+    person = Person(601, language_code="ru")
+    await walk_to(bot, person, "s1", language="ru")
+    calls = await bot.send(person, command)
+    texts = [c.text for c in calls if c.method == "sendMessage"]
+    assert texts == [translator("ru").gettext("Sorry, this is for the consultation's team.")]
+    assert not [c for c in calls if c.method == "sendDocument"]
+
+
+async def test_the_owner_sees_the_statistics(bot: Harness) -> None:
+    """/stats shows started, submitted, declined, by language, group and source, stances."""
+    one, two, three = Person(602), Person(603), Person(604)
+    await walk_to(bot, one, "rev", language="kk")
+    await bot.tap(one, "c:rev:_submit")
+    await walk_to(bot, two, "s3", language="ru")
+    await walk_to(bot, three, "cons")
+    await bot.tap(three, "c:cons:n")
+    owner = Person(OWNER)
+    calls = await bot.send(owner, "/stats")
+    text = calls[-1].text
+    assert "Started: 2 · submitted: 1 · declined: 1" in text
+    assert "By language: kk: 1, ru: 1" in text
+    assert "Student: 2" in text
+    assert "direct: 2" in text
+    assert "1. A holistic, collective approach: 0 · 2 · 0 · 0 · 0" in text
+
+
+async def test_a_team_chat_may_ask_for_statistics(bot: Harness) -> None:
+    """In a team chat anyone may ask; the command works in a group."""
+    bot.settings.team_chats.append(TEAM)
+    member = Person(605)
+    group = {"id": TEAM, "type": "supergroup", "title": "Creotalents team"}
+    calls = await bot.feed(
+        {
+            "update_id": 77,
+            "message": {
+                "message_id": 9, "date": 0, "chat": group, "from": member.user, "text": "/stats",
+                "entities": [{"type": "bot_command", "offset": 0, "length": 6}],
+            },
+        }
+    )  # fmt: skip
+    (reply,) = [c for c in calls if c.method == "sendMessage"]
+    assert reply.params["chat_id"] == TEAM
+    assert "Started: 0" in reply.text
+
+
+async def test_export_now_sends_the_pack_to_the_asker(bot: Harness) -> None:
+    """/export from the owner builds the pack and sends it to the owner's chat."""
+    person = Person(606)
+    await walk_to(bot, person, "s2")
+    owner = Person(OWNER)
+    calls = await bot.send(owner, "/export")
+    methods = [c.method for c in calls if c.params.get("chat_id") == OWNER]
+    assert methods[:2] == ["sendMessage", "sendMessage"]
+    assert methods.count("sendDocument") == 3  # chart, workbook, zip
+    assert len(list(bot.settings.export_dir.glob("*/answers.csv"))) == 1

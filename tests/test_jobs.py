@@ -1,0 +1,250 @@
+"""Reminders, the outbox pump and the weekly export, run through the real JobQueue's jobs."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from apscheduler.triggers.cron import CronTrigger
+
+from bot import jobs
+from bot.fakeapi import Fault
+from bot.i18n import translator
+from tests.conftest import Harness, Person, _current, walk_to
+
+TEAM = -100_777
+ALMATY = ZoneInfo("Asia/Almaty")
+
+
+async def run(bot: Harness, name: str) -> None:
+    """Run a registered job once, as the JobQueue would."""
+    assert bot.app is not None and bot.app.job_queue is not None
+    (job,) = bot.app.job_queue.get_jobs_by_name(name)
+    await job.run(bot.app)
+
+
+def local(bot: Harness, hour: int, minute: int = 0, day: int = 0) -> datetime:
+    """Set the clock to a local Almaty time, `day` days after Monday 2026-11-30."""
+    moment = datetime(2026, 11, 30, hour, minute, tzinfo=ALMATY) + timedelta(days=day)
+    bot.clock.now = moment.astimezone(UTC)
+    return bot.clock.now
+
+
+def reminders_sent(bot: Harness, person: Person) -> list[str]:
+    return [
+        c.text
+        for c in bot.sent(person)
+        if c.buttons
+        == [(translator("en").gettext("▶️ Continue where I left off"), "c:resume:cont")]
+    ]
+
+
+# Reminders ---------------------------------------------------------------------------------
+
+
+async def test_reminders_at_24_and_72_hours_then_never_again(bot: Harness) -> None:
+    """One reminder a day after the last answer, one after three days, none after that."""
+    person = Person(501)
+    local(bot, 10)
+    await walk_to(bot, person, "s2")
+    for hours, expected in ((23, 0), (25, 1), (48, 1), (73, 2), (200, 2)):
+        local(bot, 10)
+        bot.clock.advance(hours=hours)
+        if jobs.quiet(bot.settings, bot.clock.now):
+            bot.clock.advance(hours=12)
+        await run(bot, jobs.REMINDERS)
+        await run(bot, jobs.PUMP)
+        assert len(reminders_sent(bot, person)) == expected, hours
+    assert bot.db("SELECT reminders_sent FROM users") == [(2,)]
+
+
+async def test_a_reminder_is_in_the_respondents_language_and_continues_where_they_were(
+    bot: Harness,
+) -> None:
+    """The Continue button shows the very question the respondent stopped at."""
+    person = Person(502)
+    local(bot, 11)
+    await walk_to(bot, person, "s3", language="kk")
+    bot.clock.advance(hours=25)
+    await run(bot, jobs.REMINDERS)
+    await run(bot, jobs.PUMP)
+    message = bot.last(person)
+    assert message.text == jobs.reminder("kk")["text"]
+    assert message.buttons == [
+        (translator("kk").gettext("▶️ Continue where I left off"), "c:resume:cont")
+    ]
+    await bot.tap(person, "c:resume:cont")
+    assert "3 / 6" in bot.last(person).text
+    assert _current(bot, person) == "s3"
+
+
+async def test_no_reminder_in_quiet_hours_until_nine(bot: Harness) -> None:
+    """Due at 22:00 Almaty time, the reminder waits for 09:00."""
+    person = Person(503)
+    local(bot, 21, 30, day=-1)
+    await walk_to(bot, person, "s1")
+    local(bot, 22, 0)  # 24.5 h later, Monday 22:00
+    await run(bot, jobs.REMINDERS)
+    await run(bot, jobs.PUMP)
+    assert reminders_sent(bot, person) == []
+    local(bot, 8, 59, day=1)
+    await run(bot, jobs.REMINDERS)
+    assert reminders_sent(bot, person) == []
+    local(bot, 9, 1, day=1)
+    await run(bot, jobs.REMINDERS)
+    await run(bot, jobs.PUMP)
+    assert len(reminders_sent(bot, person)) == 1
+
+
+@pytest.mark.parametrize("who", ["submitted", "declined", "stopped", "deleted", "blocked"])
+async def test_no_reminder_for_those_who_must_not_get_one(bot: Harness, who: str) -> None:
+    """Never to those who submitted, declined, stopped, deleted their data or blocked the bot."""
+    person = Person(504)
+    local(bot, 10)
+    if who == "submitted":
+        await walk_to(bot, person, "rev")
+        await bot.tap(person, "c:rev:_submit")
+    elif who == "declined":
+        await walk_to(bot, person, "cons")
+        await bot.tap(person, "c:cons:n")
+    else:
+        await walk_to(bot, person, "s2")
+        if who == "stopped":
+            await bot.send(person, "/stop")
+        elif who == "deleted":
+            await bot.send(person, "/delete")
+            await bot.tap(person, "c:del:y")
+        else:
+            bot.db_write("UPDATE users SET blocked = 1")
+    bot.clock.advance(hours=30)
+    await run(bot, jobs.REMINDERS)
+    await run(bot, jobs.PUMP)
+    assert reminders_sent(bot, person) == []
+    assert bot.db("SELECT count(*) FROM outbox") == [(0,)]
+
+
+async def test_a_user_who_blocked_the_bot_is_marked_and_never_written_to_again(
+    bot: Harness,
+) -> None:
+    """A 403 marks the user blocked; the row is not retried; no later reminder is queued."""
+    person = Person(505)
+    local(bot, 10)
+    await walk_to(bot, person, "s2")
+    bot.clock.advance(hours=25)
+    bot.expect_errors = False
+    bot.api.chat_faults[person.id] = Fault(403, "Forbidden: bot was blocked by the user")
+    await run(bot, jobs.REMINDERS)
+    await run(bot, jobs.PUMP)
+    assert bot.db("SELECT blocked FROM users") == [(1,)]
+    assert bot.db("SELECT status FROM outbox") == [("blocked",)]
+    bot.clock.advance(hours=72)
+    await run(bot, jobs.REMINDERS)
+    await run(bot, jobs.PUMP)
+    assert bot.db("SELECT count(*) FROM outbox") == [(1,)]
+
+
+async def test_telegram_asking_to_wait_pauses_the_pump(bot: Harness) -> None:
+    """A 429 puts the message back, uncounted, and the pump sends nothing until the wait ends."""
+    person = Person(506)
+    local(bot, 10)
+    await walk_to(bot, person, "s2")
+    bot.clock.advance(hours=25)
+    await run(bot, jobs.REMINDERS)
+    bot.api.method_faults["sendMessage"] = Fault(
+        429, "Too Many Requests: retry after 30", retry_after=30, times=1
+    )
+    await run(bot, jobs.PUMP)
+    assert bot.db("SELECT status, attempts FROM outbox") == [("pending", 0)]
+    await run(bot, jobs.PUMP)  # still paused
+    assert reminders_sent(bot, person) == []
+    (job,) = bot.app.job_queue.get_jobs_by_name(jobs.PUMP)  # type: ignore[union-attr]
+    job.data.paused_until = 0  # the wait is over
+    bot.clock.advance(seconds=31)
+    await run(bot, jobs.PUMP)
+    assert len(reminders_sent(bot, person)) == 1
+
+
+async def test_a_message_in_flight_at_a_crash_is_never_sent_twice(bot: Harness) -> None:
+    """A row left 'sending' by a crash is marked 'unknown' at start and not sent again."""
+    person = Person(507)
+    local(bot, 10)
+    await walk_to(bot, person, "s2")
+    bot.clock.advance(hours=25)
+    await run(bot, jobs.REMINDERS)
+    bot.db_write("UPDATE outbox SET status = 'sending'")
+    await bot.restart()
+    await run(bot, jobs.PUMP)
+    assert bot.db("SELECT status FROM outbox") == [("unknown",)]
+    assert reminders_sent(bot, person) == []
+
+
+# The weekly export -------------------------------------------------------------------------
+
+
+def test_the_weekly_export_is_scheduled_in_almaty_time(bot: Harness) -> None:
+    """`mon 09:00` in Asia/Almaty: the next run is a Monday at 09:00 +05:00."""
+    assert bot.app is not None and bot.app.job_queue is not None
+    (job,) = bot.app.job_queue.get_jobs_by_name(jobs.WEEKLY_EXPORT)
+    trigger = job.job.trigger
+    assert isinstance(trigger, CronTrigger)
+    after = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)  # a Wednesday
+    upcoming = trigger.get_next_fire_time(None, after)
+    assert upcoming.isoformat() == "2026-11-30T09:00:00+05:00"
+    monday = datetime(2026, 11, 30, 9, 30, tzinfo=ALMATY)
+    assert jobs.last_occurrence(bot.settings, monday).isoformat() == "2026-11-30T09:00:00+05:00"
+    assert jobs.last_occurrence(bot.settings, monday - timedelta(hours=1)).isoformat() == (
+        "2026-11-23T09:00:00+05:00"
+    )
+
+
+async def test_the_weekly_pack_goes_to_every_team_chat_once(bot: Harness) -> None:
+    """At the scheduled time the pack is written and sent; running again sends nothing."""
+    bot.settings.team_chats.append(TEAM)
+    bot.db_write("DELETE FROM job_runs")  # as if the bot had first started on Sunday
+    local(bot, 8, day=-1)
+    await bot.restart()
+    local(bot, 8)
+    person = Person(508)
+    await walk_to(bot, person, "m1")
+    await bot.voice(person, seconds=5)
+    await bot.tap(person, "c:m1:_done")
+    local(bot, 9, 0)
+    await run(bot, jobs.WEEKLY_EXPORT)
+    to_team = [c for c in bot.api.calls if c.params.get("chat_id") == TEAM]
+    assert [c.method for c in to_team] == [
+        "sendMessage",
+        "sendDocument",
+        "sendDocument",
+        "sendDocument",
+    ]
+    assert "Creative Spark" in to_team[0].text
+    folder = bot.settings.export_dir / "2026-11-30"
+    assert (folder / "answers.csv").exists() and (folder / "voice").is_dir()
+    assert len(list((folder / "voice").glob("*.ogg"))) == 1
+    sent_names = {c.params.get("document", "") for c in to_team[1:]}
+    assert sent_names  # documents were uploaded
+    await run(bot, jobs.WEEKLY_EXPORT)
+    assert len([c for c in bot.api.calls if c.params.get("chat_id") == TEAM]) == 4
+    await bot.restart()
+    assert bot.app.job_queue.get_jobs_by_name(jobs.CATCH_UP) == ()  # type: ignore[union-attr]
+
+
+async def test_a_run_missed_while_down_happens_once_when_the_bot_is_back(bot: Harness) -> None:
+    """Down over Monday 09:00: at the next start the pack is sent once, and only once."""
+    bot.settings.team_chats.append(TEAM)
+    bot.db_write("DELETE FROM job_runs")
+    local(bot, 8, day=-1)  # Sunday: the first start remembers there is nothing to catch up
+    await bot.restart()
+    assert bot.app.job_queue.get_jobs_by_name(jobs.CATCH_UP) == ()  # type: ignore[union-attr]
+    local(bot, 15, day=0)  # Monday afternoon: 09:00 passed while the bot was down
+    await bot.restart()
+    await run(bot, jobs.CATCH_UP)
+    assert (
+        next(c.method for c in bot.api.calls if c.params.get("chat_id") == TEAM) == "sendMessage"
+    )
+    count = len([c for c in bot.api.calls if c.params.get("chat_id") == TEAM])
+    await bot.restart()
+    assert bot.app.job_queue.get_jobs_by_name(jobs.CATCH_UP) == ()  # type: ignore[union-attr]
+    await run(bot, jobs.WEEKLY_EXPORT)
+    assert len([c for c in bot.api.calls if c.params.get("chat_id") == TEAM]) == count
