@@ -32,7 +32,9 @@ print(json.dumps({"csv": times.csv, "xlsx": times.xlsx, "charts": times.charts,
 def _child(database: Path, out: Path, *, xlsx: bool) -> dict[str, Any]:
     result = subprocess.run(
         [sys.executable, "-c", CHILD, str(database), str(out), "1" if xlsx else "0"],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     return json.loads(result.stdout.strip().splitlines()[-1])
 

@@ -87,6 +87,20 @@ def cmd_export(args: argparse.Namespace) -> None:
         print(path)
 
 
+def cmd_stats(args: argparse.Namespace) -> None:
+    """Print the statistics /stats shows."""
+    import html  # noqa: PLC0415
+    import re  # noqa: PLC0415
+
+    from bot.stats import collect, format_stats  # noqa: PLC0415
+
+    settings = _settings()
+    if not settings.db.exists():
+        sys.exit(f"no database at {settings.db}")
+    text = format_stats(collect(settings.db), _content(settings), args.language)
+    print(html.unescape(re.sub(r"<[^>]+>", "", text)))
+
+
 def cmd_check_content(args: argparse.Namespace) -> None:
     """Validate a content file; exit 1 naming every problem."""
     path = Path(args.file) if args.file else None
@@ -127,6 +141,9 @@ def main(argv: list[str] | None = None) -> None:
     export.add_argument("--no-xlsx", action="store_true", help="CSV files only, no workbook")
     export.add_argument("--no-charts", action="store_true", help="no PNG charts")
     export.set_defaults(func=cmd_export)
+    stats = commands.add_parser("stats", help="the statistics /stats shows")
+    stats.add_argument("--language", default="en", choices=["kk", "ru", "en"])
+    stats.set_defaults(func=cmd_stats)
     check = commands.add_parser("check-content", help="validate a content file")
     check.add_argument("file", nargs="?", help="the file (default: the bundled content)")
     check.set_defaults(func=cmd_check_content)

@@ -147,3 +147,31 @@ async def test_an_empty_database_gives_an_empty_pack(bot: Harness, tmp_path: Pat
     write_pack(bot.settings.db, tmp_path, bot.content, zone=ALMATY, charts=False)
     assert rows(tmp_path / "answers.csv") == []
     assert rows(tmp_path / "respondents.csv") == []
+
+
+async def test_the_command_line_writes_the_pack_and_prints_the_statistics(
+    bot: Harness, tmp_path: Path
+) -> None:
+    """`python -m bot export --out DIR` prints the files it wrote; `stats` prints the figures."""
+    import asyncio  # noqa: PLC0415
+    import os  # noqa: PLC0415
+    import subprocess  # noqa: PLC0415
+    import sys  # noqa: PLC0415
+
+    await populate(bot)
+    environment = {**os.environ, "BOT_DB": str(bot.settings.db)}
+    result = await asyncio.to_thread(
+        subprocess.run,
+        [sys.executable, "-m", "bot", "export", "--out", str(tmp_path / "pack"), "--no-xlsx"],
+        capture_output=True, text=True, env=environment, check=True,
+    )  # fmt: skip
+    printed = [Path(line) for line in result.stdout.split()]
+    assert tmp_path / "pack" / "answers.csv" in printed
+    assert all(path.exists() for path in printed)
+    assert not (tmp_path / "pack" / "consultation.xlsx").exists()
+    stats = await asyncio.to_thread(
+        subprocess.run,
+        [sys.executable, "-m", "bot", "stats"],
+        capture_output=True, text=True, env=environment, check=True,
+    )  # fmt: skip
+    assert "Started: 2 · submitted: 1 · declined: 1" in stats.stdout

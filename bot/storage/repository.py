@@ -168,8 +168,7 @@ class Repository:
         await self._db.close()
 
     async def _migrate(self) -> None:
-        async with self._db.execute("PRAGMA user_version") as cursor:
-            row = await cursor.fetchone()
+        row = await self._row("PRAGMA user_version")
         current = int(row[0]) if row else 0
         for script in sorted(MIGRATIONS.glob("[0-9][0-9][0-9]_*.sql")):  # noqa: ASYNC240
             number = int(script.name[:3])
@@ -199,15 +198,24 @@ class Repository:
     async def _write(self, sql: str, parameters: tuple[object, ...] = ()) -> int:
         if self._owner is None or self._owner is not asyncio.current_task():
             raise NotInTransactionError(sql.split(None, 3)[:3])
-        async with self._db.execute(sql, parameters) as cursor:
-            return cursor.rowcount
+        # One hop to SQLite's thread; closing the cursor would cost a second one.
+        cursor = await self._db.execute(sql, parameters)
+        return cursor.rowcount
+
+    async def _rows(self, sql: str, parameters: tuple[object, ...] = ()) -> list[Any]:
+        """All rows of a query, in one hop to SQLite's thread."""
+        return list(await self._db.execute_fetchall(sql, parameters))
+
+    async def _row(self, sql: str, parameters: tuple[object, ...] = ()) -> Any:
+        """The first row of a query, or None."""
+        rows = await self._rows(sql, parameters)
+        return rows[0] if rows else None
 
     # People -------------------------------------------------------------------------------
 
     async def participant(self, user_id: int) -> Participant | None:
         """Return the user with their respondent record, or None for a stranger."""
-        async with self._db.execute(_PARTICIPANT_SQL, (user_id,)) as cursor:
-            row = await cursor.fetchone()
+        row = await self._row(_PARTICIPANT_SQL, (user_id,))
         if row is None:
             return None
         return Participant(
@@ -288,10 +296,7 @@ class Repository:
             "UPDATE users SET status = 'in_progress' WHERE user_id = ? AND status != 'submitted'",
             (user_id,),
         )
-        async with self._db.execute(
-            "SELECT id FROM respondents WHERE user_id = ?", (user_id,)
-        ) as cursor:
-            row = await cursor.fetchone()
+        row = await self._row("SELECT id FROM respondents WHERE user_id = ?", (user_id,))
         assert row is not None
         return int(row[0])
 
@@ -322,8 +327,7 @@ class Repository:
 
     async def source_known(self, code: str) -> bool:
         """Whether a deep-link code is a registered recruitment source."""
-        async with self._db.execute("SELECT 1 FROM sources WHERE code = ?", (code,)) as cursor:
-            return await cursor.fetchone() is not None
+        return await self._row("SELECT 1 FROM sources WHERE code = ?", (code,)) is not None
 
     async def add_source(self, code: str, label: str, *, now: datetime) -> None:
         """Register a recruitment source."""
@@ -355,20 +359,18 @@ class Repository:
 
     async def answers(self, respondent_id: int) -> dict[str, Answer]:
         """Return the respondent's answers by item."""
-        async with self._db.execute(
+        rows = await self._rows(
             f"SELECT {_ANSWER_COLUMNS} FROM answers WHERE respondent_id = ?",
             (respondent_id,),
-        ) as cursor:
-            rows = await cursor.fetchall()
+        )
         return {row[0]: _answer(tuple(row)) for row in rows}
 
     async def answer(self, respondent_id: int, item: str) -> Answer | None:
         """Return one answer, or None if the item was never reached."""
-        async with self._db.execute(
+        row = await self._row(
             f"SELECT {_ANSWER_COLUMNS} FROM answers WHERE respondent_id = ? AND item = ?",
             (respondent_id, item),
-        ) as cursor:
-            row = await cursor.fetchone()
+        )
         return _answer(tuple(row)) if row else None
 
     async def reach(self, respondent_id: int, item: str, *, version: int, now: datetime) -> None:
@@ -464,11 +466,10 @@ class Repository:
         self, respondent_id: int, *, message_id: int, text: str, now: datetime
     ) -> tuple[str, str] | None:
         """Replace an edited message's part; return (item, whole comment), None if not a part."""
-        async with self._db.execute(
+        row = await self._row(
             "SELECT item FROM comment_parts WHERE respondent_id = ? AND message_id = ?",
             (respondent_id, message_id),
-        ) as cursor:
-            row = await cursor.fetchone()
+        )
         if row is None:
             return None
         item = str(row[0])
@@ -479,12 +480,14 @@ class Repository:
         return item, await self._join_parts(respondent_id, item, now)
 
     async def _join_parts(self, respondent_id: int, item: str, now: datetime) -> str:
-        async with self._db.execute(
-            "SELECT text FROM comment_parts WHERE respondent_id = ? AND item = ?"
-            " ORDER BY message_id",
-            (respondent_id, item),
-        ) as cursor:
-            parts = [str(row[0]) for row in await cursor.fetchall()]
+        parts = [
+            str(row[0])
+            for row in await self._rows(
+                "SELECT text FROM comment_parts WHERE respondent_id = ? AND item = ?"
+                " ORDER BY message_id",
+                (respondent_id, item),
+            )
+        ]
         comment = COMMENT_JOINER.join(parts)
         changed = await self._write(
             "UPDATE answers SET comment = ? WHERE respondent_id = ? AND item = ?"
@@ -548,15 +551,17 @@ class Repository:
 
         Never those who submitted, declined, stopped or blocked the bot; at most two each.
         """
-        async with self._db.execute(
-            "SELECT u.user_id, u.chat_id FROM users AS u JOIN respondents AS r USING (user_id)"
-            " WHERE u.status = 'in_progress' AND u.stopped = 0 AND u.blocked = 0"
-            " AND ((u.reminders_sent = 0 AND u.last_activity_at <= ?)"
-            "   OR (u.reminders_sent = 1 AND u.last_activity_at <= ?))"
-            " ORDER BY u.last_activity_at LIMIT ?",
-            (timestamp(first_before), timestamp(second_before), limit),
-        ) as cursor:
-            return [(int(u), int(c)) for u, c in await cursor.fetchall()]
+        return [
+            (int(u), int(c))
+            for u, c in await self._rows(
+                "SELECT u.user_id, u.chat_id FROM users AS u JOIN respondents AS r USING (user_id)"
+                " WHERE u.status = 'in_progress' AND u.stopped = 0 AND u.blocked = 0"
+                " AND ((u.reminders_sent = 0 AND u.last_activity_at <= ?)"
+                "   OR (u.reminders_sent = 1 AND u.last_activity_at <= ?))"
+                " ORDER BY u.last_activity_at LIMIT ?",
+                (timestamp(first_before), timestamp(second_before), limit),
+            )
+        ]
 
     async def count_reminder(self, user_id: int) -> None:
         """Note that one more reminder was queued for the user."""
@@ -600,12 +605,11 @@ class Repository:
             "   OR (outbox.kind = 'reminder' AND status <> 'in_progress'))",
             (moment,),
         )
-        async with self._db.execute(
+        rows = await self._rows(
             "SELECT id, kind, user_id, chat_id, payload, attempts FROM outbox"
             " WHERE status = 'pending' AND next_at <= ? ORDER BY next_at, id LIMIT ?",
             (moment, limit),
-        ) as cursor:
-            rows = await cursor.fetchall()
+        )
         claimed = [
             OutboxMessage(
                 id=int(row[0]),
@@ -662,18 +666,17 @@ class Repository:
 
     async def outbox_counts(self, kind: str | None = None) -> dict[str, int]:
         """How many messages are in each state."""
-        async with self._db.execute(
-            "SELECT status, count(*) FROM outbox WHERE ? IS NULL OR kind = ? GROUP BY status",
-            (kind, kind),
-        ) as cursor:
-            return {str(status): int(count) for status, count in await cursor.fetchall()}
+        return {
+            str(status): int(count)
+            for status, count in await self._rows(
+                "SELECT status, count(*) FROM outbox WHERE ? IS NULL OR kind = ? GROUP BY status",
+                (kind, kind),
+            )
+        }
 
     async def last_run(self, name: str) -> str | None:
         """When the scheduled job `name` last ran (the occurrence it ran for)."""
-        async with self._db.execute(
-            "SELECT last_run_at FROM job_runs WHERE name = ?", (name,)
-        ) as cursor:
-            row = await cursor.fetchone()
+        row = await self._row("SELECT last_run_at FROM job_runs WHERE name = ?", (name,))
         return str(row[0]) if row else None
 
     async def claim_run(self, name: str, occurrence: datetime) -> bool:
