@@ -32,6 +32,7 @@ from bot.content import LANGUAGES
 from bot.handlers.context import BotContext, Services
 from bot.i18n import translator
 from bot.journey import callback
+from bot.storage.backup import backup
 from bot.storage.repository import OutboxMessage, voice_file_name
 
 logger = logging.getLogger(__name__)
@@ -40,6 +41,8 @@ REMINDERS = "reminders"
 PUMP = "outbox-pump"
 WEEKLY_EXPORT = "weekly-export"
 CATCH_UP = "weekly-export-catch-up"
+BACKUP = "daily-backup"
+BACKUPS_KEPT = 7
 FIRST_REMINDER = timedelta(hours=24)
 SECOND_REMINDER = timedelta(hours=72)
 QUIET_FROM, QUIET_UNTIL = time(21, 0), time(9, 0)
@@ -83,6 +86,7 @@ async def register(application: Application) -> None:  # type: ignore[type-arg]
         weekly_export, job_kwargs={"trigger": trigger, "misfire_grace_time": 3600,
                                    "coalesce": True}, name=WEEKLY_EXPORT,
     )  # fmt: skip
+    queue.run_daily(backup_database, time=time(3, 30, tzinfo=settings.zone), name=BACKUP)
     occurrence = last_occurrence(settings, services.clock())
     last = await services.repo.last_run(WEEKLY_EXPORT)
     if last is None:
@@ -249,6 +253,23 @@ def _seconds(value: object) -> float:
     if isinstance(value, timedelta):
         return value.total_seconds()
     return float(value)  # type: ignore[arg-type]
+
+
+# Backups -----------------------------------------------------------------------------------
+
+
+async def backup_database(context: BotContext) -> Path:
+    """A consistent online copy into data/backups/, the last seven kept."""
+    services = _services(context)
+    folder = services.settings.db.parent / "backups"
+    stamp = services.clock().astimezone(services.settings.zone).strftime("%Y-%m-%d")
+    target = folder / f"{services.settings.db.stem}-{stamp}.sqlite3"
+    await asyncio.to_thread(backup, services.settings.db, target)
+    copies = sorted(folder.glob(f"{services.settings.db.stem}-*.sqlite3"))
+    for old in copies[:-BACKUPS_KEPT]:
+        old.unlink()
+    logger.info("database backed up to %s", target)
+    return target
 
 
 # The export pack ---------------------------------------------------------------------------

@@ -248,3 +248,23 @@ async def test_a_run_missed_while_down_happens_once_when_the_bot_is_back(bot: Ha
     assert bot.app.job_queue.get_jobs_by_name(jobs.CATCH_UP) == ()  # type: ignore[union-attr]
     await run(bot, jobs.WEEKLY_EXPORT)
     assert len([c for c in bot.api.calls if c.params.get("chat_id") == TEAM]) == count
+
+
+async def test_the_daily_backup_keeps_the_last_seven(bot: Harness) -> None:
+    """A consistent copy a day into data/backups/, the oldest dropped after seven."""
+    import sqlite3  # noqa: PLC0415
+
+    person = Person(509)
+    await walk_to(bot, person, "s2")
+    for day in range(9):
+        local(bot, 3, 30, day=day)
+        await run(bot, jobs.BACKUP)
+    copies = sorted((bot.settings.db.parent / "backups").glob("*.sqlite3"))
+    assert len(copies) == 7
+    assert copies[0].name.endswith("2026-12-02.sqlite3")  # the first two days are gone
+    assert copies[-1].name.endswith("2026-12-08.sqlite3")
+    with sqlite3.connect(copies[-1]) as copy:
+        assert copy.execute(
+            "SELECT count(*) FROM answers WHERE answered_at IS NOT NULL"
+        ).fetchone() == (1,)
+    copy.close()
