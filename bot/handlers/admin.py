@@ -43,52 +43,57 @@ async def _language(update: Update, context: BotContext) -> str:
 
 async def refuse(update: Update, context: BotContext) -> None:
     """The polite refusal every admin command and button gives everyone else."""
-    message = update.effective_message
+    _ = translator(await _language(update, context)).gettext
+    refusal = _("Sorry, this is for the consultation's team.")
     if update.callback_query:
-        _ = translator(await _language(update, context)).gettext
-        await update.callback_query.answer(_("Sorry, this is for the consultation's team."))
-        return
-    if message:
-        _ = translator(await _language(update, context)).gettext
-        await message.reply_text(_("Sorry, this is for the consultation's team."))
+        await update.callback_query.answer(refusal)
+    elif update.effective_message:
+        await update.effective_message.reply_text(refusal)
+
+
+async def _team_member(update: Update, context: BotContext) -> tuple[int, str] | None:
+    """(chat id, language) for someone who may see results; None after refusing anyone else."""
+    chat = update.effective_chat
+    if chat is None or not may_see_results(context.services, update):
+        await refuse(update, context)
+        return None
+    return chat.id, await _language(update, context)
 
 
 async def export_command(update: Update, context: BotContext) -> None:
     """Build the export pack now and send it to the chat that asked."""
-    services = context.services
-    chat = update.effective_chat
-    if chat is None or not may_see_results(services, update):
-        await refuse(update, context)
+    member = await _team_member(update, context)
+    if member is None:
         return
-    language = await _language(update, context)
+    chat_id, language = member
+    services = context.services
     _ = translator(language).gettext
-    await context.bot.send_message(chat.id, _("Preparing the export pack…"))
+    await context.bot.send_message(chat_id, _("Preparing the export pack…"))
     now = services.clock().astimezone(services.settings.zone)
     folder = services.settings.export_dir / now.strftime("%Y-%m-%d-%H%M%S")
     try:
-        await jobs.send_pack(context, services, folder, [chat.id], language=language)
+        await jobs.send_pack(context, services, folder, [chat_id], language=language)
     except RuntimeError:
         logger.exception("the export pack could not be built")
         await context.bot.send_message(
-            chat.id, _("The export failed; the details are in the bot's log.")
+            chat_id, _("The export failed; the details are in the bot's log.")
         )
 
 
 async def stats_command(update: Update, context: BotContext) -> None:
     """Show the consultation's figures; `/stats chart` adds the stance chart."""
-    services = context.services
-    chat = update.effective_chat
-    if chat is None or not may_see_results(services, update):
-        await refuse(update, context)
+    member = await _team_member(update, context)
+    if member is None:
         return
-    language = await _language(update, context)
+    chat_id, language = member
+    services = context.services
     figures = await asyncio.to_thread(collect, services.settings.db)
     text = format_stats(figures, services.content, language)
-    await context.bot.send_message(chat.id, text, parse_mode=ParseMode.HTML)
+    await context.bot.send_message(chat_id, text, parse_mode=ParseMode.HTML)
     if context.args and context.args[0].lower() == "chart":
         now = services.clock().astimezone(services.settings.zone)
         folder = services.settings.export_dir / f"stats-{now:%Y-%m-%d-%H%M%S}"
         files = await jobs.build_pack(services, folder)
         chart = next((f for f in files if f.name == f"chart-{language}.png"), None)
         if chart:
-            await context.bot.send_document(chat.id, chart, filename=chart.name)
+            await context.bot.send_document(chat_id, chart, filename=chart.name)
