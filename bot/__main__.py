@@ -70,19 +70,23 @@ def cmd_demo(args: argparse.Namespace) -> None:
 
 def cmd_export(args: argparse.Namespace) -> None:
     """Write the export pack and print the files written."""
-    from bot.export import write_pack  # noqa: PLC0415
+    from bot.export import write_pack, write_stance_charts  # noqa: PLC0415
 
     settings = _settings()
     if not settings.db.exists():
         sys.exit(f"no database at {settings.db}")
-    files = write_pack(
-        settings.db,
-        Path(args.out),
-        _content(settings),
-        zone=settings.zone,
-        xlsx=not args.no_xlsx,
-        charts=not args.no_charts,
-    )
+    if args.charts_only:
+        files = write_stance_charts(settings.db, Path(args.out), _content(settings))
+    else:
+        files = write_pack(
+            settings.db,
+            Path(args.out),
+            _content(settings),
+            zone=settings.zone,
+            xlsx=not args.no_xlsx,
+            charts=not args.no_charts,
+            voices_follow=args.voices_follow,
+        )
     for path in files:
         print(path)
 
@@ -140,6 +144,12 @@ def main(argv: list[str] | None = None) -> None:
     export.add_argument("--out", required=True, help="the folder to write into")
     export.add_argument("--no-xlsx", action="store_true", help="CSV files only, no workbook")
     export.add_argument("--no-charts", action="store_true", help="no PNG charts")
+    export.add_argument("--charts-only", action="store_true", help="only the stance charts")
+    export.add_argument(
+        "--voices-follow",
+        action="store_true",
+        help="the caller adds the voice comments (listed in .voices.tsv)",
+    )
     export.set_defaults(func=cmd_export)
     stats = commands.add_parser("stats", help="the statistics /stats shows")
     stats.add_argument("--language", default="en", choices=["kk", "ru", "en"])

@@ -12,7 +12,6 @@ from telegram import BotCommand, BotCommandScopeChat, BotCommandScopeDefault
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
     CallbackQueryHandler,
@@ -33,6 +32,7 @@ from bot.handlers.context import BotContext, Services, utc_now
 from bot.handlers.errors import on_error
 from bot.i18n import N_, check_catalogs, translator
 from bot.journey import Journey
+from bot.ratelimit import RateLimiter
 from bot.storage.repository import Repository
 
 logger = logging.getLogger(__name__)
@@ -81,8 +81,9 @@ def build_application(
     if get_updates_request is not None:
         builder = builder.get_updates_request(get_updates_request)
     if rate_limited:
-        # Replies stay under Telegram's ~30 messages/s per bot; a 429 is retried after its wait.
-        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))  # type: ignore[arg-type]
+        # Replies stay under Telegram's ~30 messages/s per bot; a 429 is retried after its wait
+        # (except for the outbox pump, which pauses itself).
+        builder = builder.rate_limiter(RateLimiter(max_retries=3))  # type: ignore[arg-type]
     application = builder.build()
     application.bot_data["services"] = Services(
         settings=settings, content=content, journey=Journey(content), clock=clock
@@ -107,8 +108,9 @@ def _register(application: Application) -> None:  # type: ignore[type-arg]
             CommandHandler("stop", account.stop_command, filters=private),
             CallbackQueryHandler(account.on_delete_tap, pattern=r"^c:del:[yn]$"),
             # The team's commands, in private chats and in team chats.
-            CommandHandler("export", admin.export_command),
-            CommandHandler("stats", admin.stats_command),
+            # Not blocking: a pack takes seconds, respondents' updates go on meanwhile.
+            CommandHandler("export", admin.export_command, filters=new_message, block=False),
+            CommandHandler("stats", admin.stats_command, filters=new_message, block=False),
             # Every other button: the journey validates its data, so forged data gets a hint too.
             CallbackQueryHandler(consultation.on_tap),
             # An edited message may be part of a comment.
@@ -161,8 +163,9 @@ async def _publish_commands(application: Application) -> None:  # type: ignore[t
 
 
 async def _post_shutdown(application: Application) -> None:  # type: ignore[type-arg]
-    """Close the database."""
+    """Let the messages being sent get their answers recorded, then close the database."""
     services: Services = application.bot_data["services"]
+    await jobs.drain(application)
     if services.repository is not None:
         await services.repository.close()
         services.repository = None

@@ -8,7 +8,8 @@ The pack, in one folder:
 - `chart-kk.png`, `chart-ru.png`, `chart-en.png`: the stance distribution per conclusion;
 - `summary-kk.txt`, `summary-ru.txt`, `summary-en.txt`: a few lines for a chat;
 - `voice/`: the voice comments, named as `comment_audio` says (the bot downloads them when it
-  sends the pack; the command line cannot, and the summary says so).
+  sends the pack, from the list the export leaves it; the command line cannot, and the
+  summary says so).
 
 answers.csv streams from SQLite, which formats each line itself, so time and memory stay small
 however many answers there are; the smaller files go through pandas DataFrames.
@@ -30,7 +31,9 @@ import pandas as pd
 
 from bot.content import LANGUAGES, Content
 from bot.i18n import translator
+from bot.storage.backup import backup
 from bot.storage.repository import (
+    VOICE_LIST,
     answer_rows,
     choices,
     export_connection,
@@ -55,12 +58,19 @@ NUMERIC_ANSWERS = frozenset({"respondent", "content_version", "stance", "may_quo
 MULTI_ITEMS = ("sectors", "markets")
 EXCEL_ROWS = 1_048_575  # data rows per sheet, under Excel's limit with the header
 PARALLEL_FROM = 20_000  # respondents from which respondents.csv is built in a second process
+SNAPSHOT = ".snapshot.sqlite3"  # the online copy both processes read; removed when done
 BOM = "\ufeff"
+
+
+def guarded(text: str) -> bool:
+    """Whether a user-written text gets the guarding quote: it starts as a formula would, or
+    with quotes before such a start (so that taking one quote off restores any text exactly)."""
+    return text.lstrip("'")[:1] in FORMULA_FIRST
 
 
 def neutralise(value: object) -> object:
     """Prefix a user-written cell that a spreadsheet would run as a formula with a quote."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+    if isinstance(value, str) and guarded(value):
         return "'" + value
     return value
 
@@ -70,17 +80,17 @@ class LocalTime:
 
     def __init__(self, zone: tzinfo) -> None:
         self.zone = zone
-        self._offsets: dict[str, timezone] = {}  # per UTC hour: zones change offset on the hour
+        self._offsets: dict[str, timezone] = {}  # per UTC quarter hour: offsets change on one
 
     def __call__(self, text: str | None) -> str | None:
         if not text:
             return None
         moment = datetime.fromisoformat(text)
-        hour = text[:13]
-        offset = self._offsets.get(hour)
+        quarter = f"{text[:14]}{moment.minute // 15}"
+        offset = self._offsets.get(quarter)
         if offset is None:
             shift = moment.astimezone(self.zone).utcoffset() or timedelta(0)
-            offset = self._offsets[hour] = timezone(shift)
+            offset = self._offsets[quarter] = timezone(shift)
         return moment.astimezone(offset).isoformat(timespec="seconds")
 
     def fixed_offset(self, first: str | None, last: str | None) -> int | None:
@@ -124,7 +134,7 @@ def _options(content: Content) -> dict[str, list[str]]:
 
 def _field(text: str) -> str:
     """One CSV field of user text: guarded against formulas, quoted when it needs to be."""
-    if text[:1] in FORMULA_FIRST:
+    if guarded(text):
         text = "'" + text
     if '"' in text or "," in text or "\n" in text or "\r" in text:
         return '"' + text.replace('"', '""') + '"'
@@ -404,7 +414,7 @@ def _cell(value: Any, *, numeric: bool = False) -> Any:
     if isinstance(value, str):
         if numeric and value.lstrip("-").isdigit():
             return int(value)
-        if len(value) > 1 and value[0] == "'" and value[1:].startswith(FORMULA_STARTS):
+        if value[:1] == "'" and guarded(value[1:]):
             return value[1:]
         return value
     if isinstance(value, bool):
@@ -548,40 +558,53 @@ def summary_text(
 
 def build_pack(
     database: Path, out: Path, content: Content, *, zone: tzinfo, xlsx: bool = True,
-    charts: bool = True, voice_downloaded: bool = False,
+    charts: bool = True, voices_follow: bool = False,
 ) -> tuple[list[Path], PackTimes]:  # fmt: skip
     """Write the export pack into `out`; return its files and how long each stage took.
 
-    With many respondents, answers.csv and the other tables are built at once in two
-    processes (two cores); each reads a consistent snapshot of its own.
+    Everything is read from one online copy of the database, so every file tells of the same
+    moment; with many respondents, answers.csv and the other tables are built at once from it
+    in two processes (two cores). `voices_follow`: whoever runs this (the bot) adds the voice
+    comments, listed in VOICE_LIST from the same moment.
     """
     out.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
-    connection = export_connection(database, LocalTime(zone))
+    snapshot = out / SNAPSHOT
+    backup(database, snapshot)
+    connection = export_connection(snapshot, LocalTime(zone))
     pool = None
     try:
-        connection.execute("BEGIN")
         offset = LocalTime(zone).fixed_offset(first_contact(connection), _utc_now())
         if respondent_count(connection) >= PARALLEL_FROM:
             pool = ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn"))
-            pending = pool.submit(write_tables, database, out, content, zone, offset)
+            pending = pool.submit(write_tables, snapshot, out, content, zone, offset)
+        if voices_follow:
+            (out / VOICE_LIST).write_text(
+                "".join(
+                    f"{voice_file_name(r, i)}\t{f}\n" for r, i, f in voice_comments(connection)
+                ),
+                encoding="utf-8",
+            )
         write_answers(
             connection, content, out / "answers.csv", answer_people(connection, offset), offset
         )
-        connection.execute("COMMIT")
+        if pool is not None:
+            with pool:
+                tables = pending.result()
+        else:
+            tables = write_tables(snapshot, out, content, zone, offset)
     finally:
         connection.close()
-    if pool is not None:
-        with pool:
-            tables = pending.result()
-    else:
-        tables = write_tables(database, out, content, zone, offset)
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{snapshot}{suffix}").unlink(missing_ok=True)
     codebook = codebook_frame(content)
     files = [out / name for name in ("answers.csv", "respondents.csv", "summary.csv")]
     files.append(_write_frame(codebook, out / "codebook.csv"))
     csv_done = time.perf_counter()
     if xlsx:
-        respondents = pd.read_csv(out / "respondents.csv", dtype=str, keep_default_na=False)
+        respondents = pd.read_csv(
+            out / "respondents.csv", dtype=str, keep_default_na=False, encoding="utf-8-sig"
+        )
         sheets = {"respondents": respondents, "summary": tables.summary, "codebook": codebook}
         files.append(write_xlsx(sheets, out / "answers.csv", out / "consultation.xlsx"))
     xlsx_done = time.perf_counter()
@@ -589,7 +612,7 @@ def build_pack(
         files.extend(write_charts(content, tables.summary, out))
     for language in LANGUAGES:
         path = out / f"summary-{language}.txt"
-        note = tables.has_voice and not voice_downloaded
+        note = tables.has_voice and not voices_follow
         path.write_text(
             summary_text(content, tables.people, tables.summary, language, voice_note=note),
             encoding="utf-8",
@@ -601,13 +624,30 @@ def build_pack(
     )
 
 
+def write_stance_charts(database: Path, out: Path, content: Content) -> list[Path]:
+    """Only the charts (/stats chart): the stance tallies, without the rest of the pack."""
+    out.mkdir(parents=True, exist_ok=True)
+    connection = export_connection(database, LocalTime(UTC))
+    try:
+        tallies = {row[0]: row[1:] for row in item_tallies(connection)}
+    finally:
+        connection.close()
+    rows = []
+    for conclusion in content.conclusions:
+        counts = tallies.get(conclusion.id, (0,) * 10)[3:8]
+        rows.append(
+            {"item": conclusion.id, "option": ""}
+            | {f"stance_{value}": count or 0 for value, count in enumerate(counts, start=1)}
+        )
+    return write_charts(content, pd.DataFrame(rows), out)
+
+
 def write_pack(
     database: Path, out: Path, content: Content, *, zone: tzinfo, xlsx: bool = True,
-    charts: bool = True, voice_downloaded: bool = False,
+    charts: bool = True, voices_follow: bool = False,
 ) -> list[Path]:  # fmt: skip
     """Write the export pack into `out` and return the files written."""
     files, _ = build_pack(
-        database, out, content, zone=zone, xlsx=xlsx, charts=charts,
-        voice_downloaded=voice_downloaded,
-    )  # fmt: skip
+        database, out, content, zone=zone, xlsx=xlsx, charts=charts, voices_follow=voices_follow
+    )
     return files

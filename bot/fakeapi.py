@@ -1,7 +1,7 @@
 """An offline Bot API: answers like Telegram, records every call, refuses the network.
 
 The tests and `python -m bot demo` drive the real Application through it. Faults can be
-injected per method or per chat (403 for a user who blocked the bot, 429, 5xx).
+injected per method or per chat (403 for a user who blocked the bot, 429, 5xx, timeouts).
 """
 
 from __future__ import annotations
@@ -12,6 +12,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+import httpx
+from telegram.error import TimedOut
 from telegram.request import BaseRequest, RequestData
 
 BOT_USER = {
@@ -33,6 +35,8 @@ class Call:
     params: dict[str, Any]
     result: Any = None
     files: dict[str, bytes] = field(default_factory=dict)
+    file_names: dict[str, str] = field(default_factory=dict)
+    at: float = field(default_factory=time.monotonic)  # when the call arrived
 
     @property
     def text(self) -> str:
@@ -69,6 +73,9 @@ class Fault:
         if self.retry_after is not None:
             payload["parameters"] = {"retry_after": self.retry_after}
         return json.dumps(payload).encode()
+
+
+TIMEOUT = 0  # a Fault with this status raises a timeout instead of answering
 
 
 BLOCKED = Fault(403, "Forbidden: bot was blocked by the user")
@@ -120,14 +127,20 @@ class FakeBotApi(BaseRequest):
         fault = self._fault(api_method, params)
         if fault is not None:
             self.calls.append(Call(api_method, {**params, "_fault": fault.status}))
+            if fault.status == TIMEOUT:  # "connect": never reached Telegram; "read": it did
+                cause = (
+                    httpx.ConnectTimeout if fault.description == "connect" else httpx.ReadTimeout
+                )
+                raise TimedOut from cause(fault.description)
             return fault.status, fault.body()
         result = self._result(api_method, params)
-        files = {}
+        files, names = {}, {}
         if request_data is not None and request_data.contains_files:
             for name, part in request_data.multipart_data.items():
                 content = part[1]
                 files[name] = content if isinstance(content, bytes) else content.read()
-        self.calls.append(Call(api_method, params, result, files))
+                names[name] = part[0]
+        self.calls.append(Call(api_method, params, result, files, names))
         return 200, json.dumps({"ok": True, "result": result}).encode()
 
     def _fault(self, method: str, params: dict[str, Any]) -> Fault | None:

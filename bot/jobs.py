@@ -14,17 +14,28 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import os
+import shutil
 import sys
 import zipfile
+from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
+import httpx
 from apscheduler.triggers.cron import CronTrigger
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.error import (
+    BadRequest,
+    Forbidden,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+    TimedOut,
+)
 from telegram.ext import Application
 
 from bot.config import Settings
@@ -32,8 +43,9 @@ from bot.content import LANGUAGES
 from bot.handlers.context import BotContext, Services
 from bot.i18n import translator
 from bot.journey import callback
+from bot.ratelimit import NO_RETRY
 from bot.storage.backup import backup
-from bot.storage.repository import OutboxMessage, voice_file_name
+from bot.storage.repository import VOICE_LIST, OutboxMessage
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +55,9 @@ WEEKLY_EXPORT = "weekly-export"
 CATCH_UP = "weekly-export-catch-up"
 BACKUP = "daily-backup"
 BACKUPS_KEPT = 7
+ADHOC = "on-demand"  # BOT_EXPORT_DIR/on-demand/<time>/: packs made by /export and /stats chart
+ADHOC_KEPT = 5
+RETRY_EXPORT = 3600  # seconds before a weekly export that failed is tried again
 FIRST_REMINDER = timedelta(hours=24)
 SECOND_REMINDER = timedelta(hours=72)
 QUIET_FROM, QUIET_UNTIL = time(21, 0), time(9, 0)
@@ -53,11 +68,45 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 @dataclass
 class PumpState:
-    """The pump's memory between ticks: a pause asked for by Telegram's retry_after."""
+    """The pump's memory between ticks.
+
+    `next_slot` is the loop time of the next free sending slot, 1/rate apart: the rate holds
+    across ticks, not only within one. `chat_free` is when (the bot's clock) each chat may get
+    its next message, one a second at most; `paused_until` is a pause Telegram asked for with
+    retry_after. `sending` holds the sends under way: shutdown waits for them.
+    """
 
     paused_until: float = 0.0
-    sent: int = 0
+    next_slot: float = 0.0
+    chat_free: dict[int, datetime] = field(default_factory=dict)
     outcomes: dict[str, int] = field(default_factory=dict)
+    sending: set[asyncio.Task[None]] = field(default_factory=set)
+    recent: deque[float] = field(default_factory=deque)
+
+    async def turn(self, rate: float) -> None:
+        """Wait until one more send keeps every one-second window within `rate`.
+
+        The slots already space the sends; this holds the bound even when a slot was taken
+        late (a busy loop) and the next ones on time. A margin covers the moments between
+        this clock and Telegram's.
+        """
+        loop = asyncio.get_running_loop()
+        capacity = max(1, math.floor(rate))
+        window = capacity / rate + WINDOW_MARGIN
+        while len(self.recent) >= capacity and loop.time() < self.recent[-capacity] + window:  # noqa: ASYNC110 - a sliding window, no event to wait for
+            await asyncio.sleep(self.recent[-capacity] + window - loop.time())
+        self.recent.append(loop.time())
+        while len(self.recent) > capacity:
+            self.recent.popleft()
+
+    async def drain(self) -> None:
+        """Wait until every message handed to Telegram has its answer recorded."""
+        while self.sending:
+            await asyncio.gather(*list(self.sending))
+
+    def count(self, outcome: str) -> None:
+        """Tally what happened to one message (the tests and the benchmark read it)."""
+        self.outcomes[outcome] = self.outcomes.get(outcome, 0) + 1
 
 
 async def register(application: Application) -> None:  # type: ignore[type-arg]
@@ -73,8 +122,9 @@ async def register(application: Application) -> None:  # type: ignore[type-arg]
             "%d queued message(s) were in flight at the last stop: not resent", recovered
         )
     queue.run_repeating(remind, interval=600, first=20, name=REMINDERS)
+    application.bot_data[PUMP] = state = PumpState()
     queue.run_repeating(
-        pump, interval=1, first=1, name=PUMP, data=PumpState(),
+        pump, interval=1, first=1, name=PUMP, data=state,
         job_kwargs={"max_instances": 1, "coalesce": True},
     )  # fmt: skip
     settings = services.settings
@@ -96,6 +146,13 @@ async def register(application: Application) -> None:  # type: ignore[type-arg]
     elif datetime.fromisoformat(last) < occurrence:
         logger.info("the weekly export of %s was missed: running it now", occurrence)
         queue.run_once(weekly_export, when=15, name=CATCH_UP, data=occurrence)
+
+
+async def drain(application: Application) -> None:  # type: ignore[type-arg]
+    """At shutdown: wait for the messages already handed to Telegram (a second's worth at most)."""
+    state = application.bot_data.get(PUMP)
+    if isinstance(state, PumpState):
+        await state.drain()
 
 
 def last_occurrence(settings: Settings, now: datetime) -> datetime:
@@ -150,9 +207,7 @@ async def remind(context: BotContext) -> None:
     if not due:
         return
     async with repo.transaction():
-        for user_id, chat_id in due:
-            participant = await repo.participant(user_id)
-            language = participant.language if participant and participant.language else "en"
+        for user_id, chat_id, language in due:
             await repo.enqueue(
                 kind="reminder", user_id=user_id, chat_id=chat_id, payload=reminder(language),
                 now=now,
@@ -163,29 +218,52 @@ async def remind(context: BotContext) -> None:
 
 # The outbox pump -------------------------------------------------------------------------
 
+HORIZON = 1.0  # each tick claims the slots of the coming second
+WINDOW_MARGIN = 0.02  # seconds
+
 
 async def pump(context: BotContext) -> None:
-    """Send the messages that are due, at most BOT_BROADCAST_RATE a second."""
+    """Claim the messages whose sending slots fall in the coming second and send each at its slot.
+
+    Never more than BOT_BROADCAST_RATE a second in any one-second window, never more than one a
+    second to one chat. The sends run as the application's tasks, so a slow Telegram does not
+    make the next tick late, and stopping the bot waits for them.
+    """
     services = _services(context)
     job = context.job
     assert job is not None
     state: PumpState = job.data  # type: ignore[assignment]
-    loop = asyncio.get_running_loop()
-    if state.paused_until > loop.time():
+    loop_now = asyncio.get_running_loop().time()
+    if state.paused_until > loop_now:
         return
-    rate = services.settings.broadcast_rate
+    interval = 1.0 / services.settings.broadcast_rate
+    state.next_slot = max(state.next_slot, loop_now)
+    free = math.ceil((loop_now + HORIZON - state.next_slot) / interval - 1e-9)
+    if free < 1:
+        return
     now = services.clock()
+    state.chat_free = {chat: t for chat, t in state.chat_free.items() if t > now}
+    slot, plan = state.next_slot, []
     async with services.repo.transaction():
-        messages = await services.repo.claim_outbox(now=now, limit=max(1, int(rate)))
-    if not messages:
-        return
-    start = loop.time()
-    spacing = 0.95 / rate  # the whole batch within the second: never more than `rate` a second
-    tasks = [
-        asyncio.create_task(_deliver(context, services, state, message, start + i * spacing))
-        for i, message in enumerate(messages)
-    ]
-    await asyncio.gather(*tasks)
+        messages = await services.repo.claim_outbox(
+            now=now, limit=free, reminders=not quiet(services.settings, now)
+        )
+        for message in messages:
+            planned = now + timedelta(seconds=slot - loop_now)
+            free_at = state.chat_free.get(message.chat_id, planned)
+            if free_at > planned:  # this chat had one less than a second ago: it waits its turn
+                await services.repo.outbox_retry(message.id, at=free_at, error="", counted=False)
+                continue
+            plan.append((message, slot))
+            state.chat_free[message.chat_id] = planned + timedelta(seconds=1)
+            slot += interval
+    state.next_slot = slot
+    for message, at in plan:
+        task = asyncio.create_task(
+            _deliver(context, services, state, message, at), name=f"outbox-{message.id}"
+        )
+        state.sending.add(task)
+        task.add_done_callback(state.sending.discard)
 
 
 async def _deliver(
@@ -194,49 +272,71 @@ async def _deliver(
     """Send one queued message at loop time `at`, and record what Telegram said."""
     loop = asyncio.get_running_loop()
     await asyncio.sleep(max(0.0, at - loop.time()))
-    repo, now = services.repo, services.clock()
+    await state.turn(services.settings.broadcast_rate)
+    repo = services.repo
     if state.paused_until > loop.time():  # a 429 came back while this one waited its turn
         async with repo.transaction():
             await repo.outbox_retry(
-                message.id, at=now + timedelta(seconds=state.paused_until - loop.time()),
+                message.id,
+                at=services.clock() + timedelta(seconds=state.paused_until - loop.time()),
                 error="paused by retry_after", counted=False,
             )  # fmt: skip
+        state.count("paused")
         return
     outcome = "sent"
     try:
         sent = await context.bot.send_message(
-            message.chat_id, message.payload["text"], reply_markup=_keyboard(message.payload)
-        )
-    except Forbidden:
-        outcome = "blocked"
+            message.chat_id, message.payload["text"], reply_markup=_keyboard(message.payload),
+            # A 429 must reach the pump, which pauses every send (tests may run unlimited).
+            rate_limit_args=NO_RETRY if context.bot.rate_limiter else None,  # type: ignore[arg-type]
+        )  # fmt: skip
+    except TelegramError as error:
+        outcome = await _record_failure(services, state, message, error)
+    else:
         async with repo.transaction():
+            await repo.outbox_sent(message.id, telegram_id=sent.message_id, now=services.clock())
+    state.count(outcome)
+
+
+async def _record_failure(
+    services: Services, state: PumpState, message: OutboxMessage, error: TelegramError
+) -> str:
+    """Store what a failed send means for the message and its person; return the outcome."""
+    repo, now = services.repo, services.clock()
+    async with repo.transaction():
+        if isinstance(error, Forbidden):
             await repo.outbox_blocked(message.id, message.user_id)
-    except RetryAfter as error:
-        outcome = "retry_after"
-        wait = _seconds(error.retry_after)
-        state.paused_until = max(state.paused_until, loop.time() + wait)
-        logger.warning("Telegram asked to wait %.0f s: the pump pauses", wait)
-        async with repo.transaction():
+            return "blocked"
+        if isinstance(error, RetryAfter):
+            wait = _seconds(error.retry_after)
+            loop_now = asyncio.get_running_loop().time()
+            state.paused_until = max(state.paused_until, loop_now + wait)
+            state.next_slot = max(state.next_slot, state.paused_until)
+            logger.warning("Telegram asked to wait %.0f s: the pump pauses", wait)
             await repo.outbox_retry(
                 message.id, at=now + timedelta(seconds=wait), error="retry_after", counted=False
             )
-    except BadRequest as error:  # before NetworkError: BadRequest is one
-        outcome = "failed"
-        async with repo.transaction():
-            await repo.outbox_failed(message.id, error.message)
-    except NetworkError as error:  # 5xx, timeouts: try again later, a bounded number of times
-        outcome = "retry"
-        async with repo.transaction():
-            if message.attempts >= MAX_ATTEMPTS:
-                outcome = "failed"
+            return "retry_after"
+        if isinstance(error, TimedOut) and not _never_sent(error):
+            # Telegram may have delivered it: sending it again could say it twice.
+            await repo.outbox_unknown(message.id, "timed out waiting for Telegram's answer")
+            return "unknown"
+        if isinstance(error, NetworkError) and not isinstance(error, BadRequest):
+            if message.attempts >= MAX_ATTEMPTS:  # 5xx, lost connections: a bounded number
                 await repo.outbox_failed(message.id, f"gave up: {error.message}")
-            else:
-                backoff = timedelta(seconds=2**message.attempts)
-                await repo.outbox_retry(message.id, at=now + backoff, error=error.message)
-    else:
-        async with repo.transaction():
-            await repo.outbox_sent(message.id, telegram_id=sent.message_id, now=now)
-    state.outcomes[outcome] = state.outcomes.get(outcome, 0) + 1
+                return "failed"
+            backoff = timedelta(seconds=2**message.attempts)
+            await repo.outbox_retry(message.id, at=now + backoff, error=error.message)
+            return "retry"
+        await repo.outbox_failed(message.id, error.message)  # 400 chat not found, and the rest
+        return "failed"
+
+
+def _never_sent(error: TimedOut) -> bool:
+    """Whether a timeout happened before the request reached Telegram."""
+    return isinstance(error.__cause__, httpx.ConnectTimeout | httpx.PoolTimeout) or (
+        "not* sent" in error.message
+    )
 
 
 def _keyboard(payload: dict[str, Any]) -> InlineKeyboardMarkup | None:
@@ -276,11 +376,17 @@ async def backup_database(context: BotContext) -> Path:
 
 
 async def weekly_export(context: BotContext) -> None:
-    """Build the pack once per scheduled occurrence and send it to every team chat."""
+    """Build the pack once per scheduled occurrence and send it to every team chat.
+
+    The occurrence is claimed in the database first, so a restart never sends it twice; if the
+    pack cannot be built, the claim is given back, the team is told, and it is tried again in
+    an hour.
+    """
     services = _services(context)
     job = context.job
     occurrence = job.data if job and isinstance(job.data, datetime) else None
     occurrence = occurrence or last_occurrence(services.settings, services.clock())
+    previous = await services.repo.last_run(WEEKLY_EXPORT)
     async with services.repo.transaction():
         claimed = await services.repo.claim_run(WEEKLY_EXPORT, occurrence)
     if not claimed:
@@ -292,7 +398,31 @@ async def weekly_export(context: BotContext) -> None:
     folder = services.settings.export_dir / occurrence.astimezone(services.settings.zone).strftime(
         "%Y-%m-%d"
     )
-    await send_pack(context, services, folder, chats, language="en")
+    try:
+        await send_pack(context, services, folder, chats, language="en")
+    except RuntimeError:
+        logger.exception("the weekly export pack could not be built: trying again in an hour")
+        async with services.repo.transaction():
+            await services.repo.release_run(WEEKLY_EXPORT, occurrence, previous)
+        context.job_queue.run_once(  # type: ignore[union-attr]
+            weekly_export,  # type: ignore[arg-type]
+            when=RETRY_EXPORT, name=CATCH_UP, data=occurrence,
+        )  # fmt: skip
+        _ = translator("en").gettext
+        for chat_id in chats:
+            await _tell(
+                context, chat_id,
+                _("The weekly export failed; the bot tries again in an hour. The details are in "
+                  "its log."),
+            )  # fmt: skip
+
+
+async def _tell(context: BotContext, chat_id: int, text: str) -> None:
+    """A short message to a team chat; a chat that removed the bot is only logged."""
+    try:
+        await context.bot.send_message(chat_id, text)
+    except TelegramError as error:
+        logger.warning("a team chat could not be told: %s", error.message)
 
 
 def team_chats(services: Services) -> list[int]:
@@ -300,7 +430,7 @@ def team_chats(services: Services) -> list[int]:
     return list(dict.fromkeys(services.settings.team_chats))
 
 
-async def build_pack(services: Services, folder: Path) -> list[Path]:
+async def build_pack(services: Services, folder: Path, *options: str) -> list[Path]:
     """Write the pack into `folder` in a child process: the bot stays responsive and small."""
     settings = services.settings
     environment = {
@@ -310,7 +440,7 @@ async def build_pack(services: Services, folder: Path) -> list[Path]:
         "BOT_CONTENT": str(settings.content or ""),
     }
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "export", "--out", str(folder),
+        sys.executable, "-m", "bot", "export", "--out", str(folder), *options,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env=environment,
     )  # fmt: skip
     out, err = await process.communicate()
@@ -319,20 +449,16 @@ async def build_pack(services: Services, folder: Path) -> list[Path]:
     return [Path(line) for line in out.decode().splitlines() if line.strip()]
 
 
-async def download_voices(context: BotContext, services: Services, folder: Path) -> int:
-    """Fetch the voice comments from Telegram into the pack's voice/ folder."""
-    import sqlite3  # noqa: PLC0415 - a read-only look-up, off the bot's connection
-
-    from bot.storage.repository import voice_comments  # noqa: PLC0415
-
-    connection = sqlite3.connect(f"file:{services.settings.db}?mode=ro", uri=True)
-    try:
-        voices = voice_comments(connection)
-    finally:
-        connection.close()
+async def download_voices(context: BotContext, folder: Path) -> int:
+    """Fetch the voice comments the export listed from Telegram into the pack's voice/ folder."""
+    listing = folder / VOICE_LIST
+    if not listing.exists():
+        return 0
+    voices = [line.split("\t") for line in listing.read_text(encoding="utf-8").splitlines()]
+    listing.unlink()
     fetched = 0
-    for respondent, item, file_id in voices:
-        target = folder / voice_file_name(respondent, item)
+    for name, file_id in voices:
+        target = folder / name
         target.parent.mkdir(parents=True, exist_ok=True)
         try:
             telegram_file = await context.bot.get_file(file_id)
@@ -341,6 +467,13 @@ async def download_voices(context: BotContext, services: Services, folder: Path)
         except TelegramError as error:
             logger.warning("a voice comment could not be fetched: %s", error.message)
     return fetched
+
+
+def prune_adhoc(services: Services) -> None:
+    """Keep the last few packs made on demand (/export, /stats chart); the weekly ones stay."""
+    folder = services.settings.export_dir / ADHOC
+    for old in sorted(p for p in folder.glob("*") if p.is_dir())[:-ADHOC_KEPT]:
+        shutil.rmtree(old, ignore_errors=True)
 
 
 def _zip(folder: Path, files: list[Path]) -> Path:
@@ -357,8 +490,8 @@ async def send_pack(
     context: BotContext, services: Services, folder: Path, chats: list[int], *, language: str
 ) -> None:
     """Build the pack, fetch the voice comments, and send it to `chats`."""
-    files = await build_pack(services, folder)
-    await download_voices(context, services, folder)
+    files = await build_pack(services, folder, "--voices-follow")
+    await download_voices(context, folder)
     archive = await asyncio.to_thread(_zip, folder, files)
     _ = translator(language if language in LANGUAGES else "en").gettext
     summary = (folder / f"summary-{language}.txt").read_text(encoding="utf-8")

@@ -3,14 +3,18 @@
 langdetect has no Kazakh profile, so Kazakh is recognised here, before langdetect is asked:
 
 1. Letters only: links, e-mail addresses, @mentions, digits, emoji and punctuation carry no
-   language. A Latin letter typed inside a Cyrillic word is read as the Cyrillic one it looks
-   like (Kazakh writers often type Latin `i` for `і`).
-2. The Kazakh letters ә ғ қ ң ө ұ ү һ і say Kazakh; so do the letters of the 2021 Latin
-   alphabet (ä ğ ñ ū ı, or at least two of ö ü ş and q without u) in Latin text.
+   language. In a Cyrillic word whose only Latin letters look like Cyrillic ones, they are
+   read as those (Kazakh writers often type Latin `i` for `і`); "ITшники" stays as it is.
+2. Mostly Cyrillic words, a quarter or more of them with the Kazakh letters ә ғ қ ң ө ұ ү һ і,
+   say Kazakh (a Kazakh place name in a Russian sentence does not). Mostly Latin words say
+   Kazakh in the 2021 Latin alphabet when they carry enough of its marks (ä ğ ñ ū ı count
+   two, ö ü ş and q without u one each; three needed) and no letter it lacks (é, ç...), so
+   "Zürich and Köln" and "Señor, café" stay foreign.
 3. Cyrillic text without them may still be Kazakh typed on a Russian keyboard: a character
    trigram model of Russian and of Kazakh so typed (`bot/data/langid-model.json.gz`, built by
    `tools/build_langid_model.py` from lingua-py's published n-gram models) compares the two.
-   Russian is four times as likely a priori, so a short reply such as "Да" stays Russian.
+   Kazakh must be about twenty times likelier than Russian to win, so short Russian replies
+   ("Да, да", "Ага", "Кайф") stay Russian; "Жок" or "Келисемин" carry enough.
 4. Otherwise langdetect, restricted to its own Russian and English profiles, decides.
 
 Deterministic (langdetect runs with a fixed seed), and about a hundredth of a millisecond for
@@ -32,7 +36,9 @@ from langdetect.lang_detect_exception import LangDetectException
 from langdetect.utils.lang_profile import LangProfile
 
 MODEL_FILE = files("bot") / "data" / "langid-model.json.gz"
-PRIOR = {"ru": math.log(0.8), "kk-keyboard": math.log(0.2)}
+PRIOR = {"ru": math.log(0.95), "kk-keyboard": math.log(0.05)}
+KAZAKH_SHARE = 0.25  # of the Cyrillic words, with a Kazakh letter
+LATIN_MARKS = 3  # points of 2021 Latin Kazakh marks in a mostly Latin text
 BACKOFF = math.log(0.4)  # "stupid back-off" from a trigram to a bigram to a letter
 UNSEEN = math.log(1e-6)  # a letter the model never saw
 
@@ -42,7 +48,8 @@ _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 _LATIN = re.compile(r"[a-zà-ÿāăąćčēğıłńňñōőśşšūůűźżž]")
 _KAZAKH = re.compile(r"[әғқңөұүһі]")
 _KAZAKH_LATIN = re.compile(r"[äğñūı]")
-_KAZAKH_LATIN_WEAK = re.compile(r"[öüş]|q(?!u)")
+_KAZAKH_LATIN_WEAK = re.compile(r"[öüşq]")
+_FOREIGN_LATIN = re.compile(r"[à-ãå-ëì-ïðòóôõøùúûý-ÿāăąćčēłńňōőśšůűźż]")
 # Latin letters that stand for Cyrillic ones inside a Cyrillic word (lower case).
 _LOOKALIKES = str.maketrans("aceopxyiə", "асеорхуіә")
 
@@ -50,10 +57,21 @@ _LOOKALIKES = str.maketrans("aceopxyiə", "асеорхуіә")
 def _words(text: str) -> list[str]:
     """The words of a text, lower case, with Latin lookalikes in Cyrillic words made Cyrillic."""
     text = _NOISE.sub(" ", unicodedata.normalize("NFC", text or "")).lower()
-    return [
-        word.translate(_LOOKALIKES) if _CYRILLIC.search(word) else word
-        for word in _WORD.findall(text)
-    ]
+    words = []
+    for word in _WORD.findall(text):
+        read = word.translate(_LOOKALIKES) if _CYRILLIC.search(word) else word
+        words.append(word if _LATIN.search(read) else read)  # when every Latin letter is one
+    return words
+
+
+def _latin_kazakh(words: list[str]) -> bool:
+    """Whether mostly Latin words are Kazakh in the 2021 Latin alphabet."""
+    joined = "".join(words)
+    if _FOREIGN_LATIN.search(joined):
+        return False
+    strong = set(_KAZAKH_LATIN.findall(joined))
+    weak = set(_KAZAKH_LATIN_WEAK.findall(joined.replace("qu", "")))
+    return 2 * len(strong) + len(weak) >= LATIN_MARKS
 
 
 class _TrigramModel:
@@ -110,16 +128,17 @@ def detect_language(text: str) -> str | None:
     if not words:
         return None
     joined = " ".join(words)
-    if _KAZAKH.search(joined):
-        return "kk"
     cyrillic, latin = len(_CYRILLIC.findall(joined)), len(_LATIN.findall(joined))
-    if latin > cyrillic and (
-        _KAZAKH_LATIN.search(joined) or len(_KAZAKH_LATIN_WEAK.findall(joined)) >= 2
-    ):
-        return "kk"
     cyrillic_words = [word for word in words if _CYRILLIC.search(word)]
-    if cyrillic >= latin and cyrillic_words and _keyboard_kazakh(cyrillic_words):
+    latin_words = [word for word in words if _LATIN.search(word) and word not in cyrillic_words]
+    if cyrillic_words and len(cyrillic_words) >= len(latin_words):
+        marked = sum(1 for word in cyrillic_words if _KAZAKH.search(word))
+        if marked >= KAZAKH_SHARE * len(cyrillic_words) or _keyboard_kazakh(cyrillic_words):
+            return "kk"
+    elif _latin_kazakh(latin_words):
         return "kk"
+    else:  # mostly Latin: the Cyrillic words are names, not the language
+        joined = " ".join(latin_words)
     detector = _langdetect().create()
     detector.append(joined)
     try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import logging
 import os
@@ -89,6 +90,7 @@ class Harness:
         self._running: Any = None
         self._ids = itertools.count(1)
         self.expect_errors = False
+        self.rate_limited = False  # True: PTB's AIORateLimiter, as in production
         self.recorder = _ErrorRecorder()
         logging.getLogger("bot.handlers.errors").addHandler(self.recorder)
 
@@ -99,7 +101,7 @@ class Harness:
             request=self.api,
             get_updates_request=FakeBotApi(),
             clock=self.clock,
-            rate_limited=False,
+            rate_limited=self.rate_limited,
         )
         self._running = running(self.app)
         await self._running.__aenter__()
@@ -119,7 +121,10 @@ class Harness:
         """Process one update; return the Bot API calls it caused."""
         assert self.app is not None
         before = len(self.api.calls)
+        tasks = asyncio.all_tasks()
         await self.app.process_update(Update.de_json(raw, self.app.bot))
+        # Handlers that do not block (/export, /stats) run as tasks: wait for what they say.
+        await asyncio.gather(*(asyncio.all_tasks() - tasks - {asyncio.current_task()}))
         if self.recorder.errors and not self.expect_errors:
             raise AssertionError(f"the error handler was reached: {self.recorder.errors!r}")
         return self.api.calls[before:]

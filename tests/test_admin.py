@@ -67,4 +67,60 @@ async def test_export_now_sends_the_pack_to_the_asker(bot: Harness) -> None:
     methods = [c.method for c in calls if c.params.get("chat_id") == OWNER]
     assert methods[:2] == ["sendMessage", "sendMessage"]
     assert methods.count("sendDocument") == 3  # chart, workbook, zip
-    assert len(list(bot.settings.export_dir.glob("*/answers.csv"))) == 1
+    assert len(list(bot.settings.export_dir.glob("on-demand/*/answers.csv"))) == 1
+
+
+def group_update(chat_id: int, person: Person, text: str, *, edited: bool = False) -> dict:
+    """A command typed in a group (or edited there afterwards)."""
+    group = {"id": chat_id, "type": "supergroup", "title": "a group"}
+    command = text.split(maxsplit=1)[0]
+    message = {
+        "message_id": 19, "date": 0, "chat": group, "from": person.user, "text": text,
+        "entities": [{"type": "bot_command", "offset": 0, "length": len(command)}],
+    }  # fmt: skip
+    if edited:
+        message["edit_date"] = 1
+    return {"update_id": 78, "edited_message" if edited else "message": message}
+
+
+async def test_an_owner_in_another_group_gets_no_data_there(bot: Harness) -> None:
+    """Raw data only in team chats and private chats: the owner is told so, nothing is sent."""
+    calls = await bot.feed(group_update(-100_999, Person(OWNER), "/export"))
+    assert [c.text for c in calls] == [
+        translator("en").gettext(
+            "Results go only to team chats, and to admins in a private chat with me."
+        )
+    ]
+    assert not list(bot.settings.export_dir.glob("**/answers.csv"))
+
+
+async def test_an_edited_command_does_nothing(bot: Harness) -> None:
+    """Editing an old message into /stats in a team chat runs nothing."""
+    bot.settings.team_chats.append(TEAM)
+    calls = await bot.feed(group_update(TEAM, Person(607), "/stats", edited=True))
+    assert calls == []
+
+
+async def test_stats_chart_draws_only_the_chart(bot: Harness) -> None:
+    """/stats chart sends the figures and the chart in the asker's language; no pack is built."""
+    person = Person(608)
+    await walk_to(bot, person, "s2", language="ru")
+    owner = Person(OWNER)
+    calls = await bot.send(owner, "/stats chart")
+    documents = [c.file_names["document"] for c in calls if c.method == "sendDocument"]
+    assert documents == ["chart-en.png"]
+    (folder,) = bot.settings.export_dir.glob("on-demand/*")
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "chart-en.png",
+        "chart-kk.png",
+        "chart-ru.png",
+    ]
+
+
+async def test_on_demand_packs_are_pruned(bot: Harness) -> None:
+    """Only the last few packs made on demand stay on the server."""
+    owner = Person(OWNER)
+    for _ in range(7):
+        await bot.send(owner, "/stats chart")
+        bot.clock.advance(seconds=1)
+    assert len(list(bot.settings.export_dir.glob("on-demand/*"))) == 5

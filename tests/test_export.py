@@ -175,3 +175,28 @@ async def test_the_command_line_writes_the_pack_and_prints_the_statistics(
         capture_output=True, text=True, env=environment, check=True,
     )  # fmt: skip
     assert "Started: 2 · submitted: 1 · declined: 1" in stats.stdout
+
+
+def test_the_formula_guard_is_undone_exactly() -> None:
+    """Whatever a respondent typed, the workbook cell shows it back, quotes of their own kept."""
+    from bot.export import _cell, neutralise  # noqa: PLC0415
+
+    typed = ["=1+1", "'=1+1", "''=1+1", "-5", "'quoted'", "'", "plain", "@home", "\tx", "'\tx"]
+    guarded = [neutralise(text) for text in typed]
+    assert guarded[:3] == ["'=1+1", "''=1+1", "'''=1+1"]
+    assert guarded[4:7] == ["'quoted'", "'", "plain"]
+    assert [_cell(text) for text in guarded] == typed
+
+
+def test_local_times_follow_a_half_hour_change_of_offset() -> None:
+    """Adelaide moves from +09:30 to +10:30 at 16:30 UTC: two times in one UTC hour differ."""
+    from datetime import UTC, datetime  # noqa: PLC0415
+
+    from bot.export import LocalTime  # noqa: PLC0415
+    from bot.storage.repository import timestamp  # noqa: PLC0415
+
+    local = LocalTime(ZoneInfo("Australia/Adelaide"))
+    before = local(timestamp(datetime(2026, 10, 3, 16, 20, tzinfo=UTC)))
+    after = local(timestamp(datetime(2026, 10, 3, 16, 40, tzinfo=UTC)))
+    assert before == "2026-10-04T01:50:00+09:30"
+    assert after == "2026-10-04T03:10:00+10:30"

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
+import sqlite3
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -9,8 +12,9 @@ import pytest
 from apscheduler.triggers.cron import CronTrigger
 
 from bot import jobs
-from bot.fakeapi import Fault
+from bot.fakeapi import TIMEOUT, Fault
 from bot.i18n import translator
+from bot.storage.repository import timestamp
 from tests.conftest import Harness, Person, _current, walk_to
 
 TEAM = -100_777
@@ -22,6 +26,8 @@ async def run(bot: Harness, name: str) -> None:
     assert bot.app is not None and bot.app.job_queue is not None
     (job,) = bot.app.job_queue.get_jobs_by_name(name)
     await job.run(bot.app)
+    if name == jobs.PUMP:  # the sends run as tasks of their own: wait for their answers
+        await job.data.drain()
 
 
 def local(bot: Harness, hour: int, minute: int = 0, day: int = 0) -> datetime:
@@ -91,6 +97,7 @@ async def test_no_reminder_in_quiet_hours_until_nine(bot: Harness) -> None:
     local(bot, 8, 59, day=1)
     await run(bot, jobs.REMINDERS)
     assert reminders_sent(bot, person) == []
+    assert bot.db("SELECT count(*) FROM outbox") == [(0,)]
     local(bot, 9, 1, day=1)
     await run(bot, jobs.REMINDERS)
     await run(bot, jobs.PUMP)
@@ -156,10 +163,11 @@ async def test_telegram_asking_to_wait_pauses_the_pump(bot: Harness) -> None:
     )
     await run(bot, jobs.PUMP)
     assert bot.db("SELECT status, attempts FROM outbox") == [("pending", 0)]
+    calls = len(bot.api.calls)
     await run(bot, jobs.PUMP)  # still paused
-    assert reminders_sent(bot, person) == []
+    assert bot.api.calls[calls:] == []
     (job,) = bot.app.job_queue.get_jobs_by_name(jobs.PUMP)  # type: ignore[union-attr]
-    job.data.paused_until = 0  # the wait is over
+    job.data.paused_until = job.data.next_slot = 0  # the wait is over
     bot.clock.advance(seconds=31)
     await run(bot, jobs.PUMP)
     assert len(reminders_sent(bot, person)) == 1
@@ -177,6 +185,153 @@ async def test_a_message_in_flight_at_a_crash_is_never_sent_twice(bot: Harness) 
     await run(bot, jobs.PUMP)
     assert bot.db("SELECT status FROM outbox") == [("unknown",)]
     assert reminders_sent(bot, person) == []
+
+
+def queue(bot: Harness, users: list[int], *, kind: str = "broadcast") -> None:
+    """Queue one message per user (created if need be), due now, as a broadcast would."""
+    moment = timestamp(bot.clock.now)
+    with sqlite3.connect(bot.settings.db) as connection:
+        connection.executemany(
+            "INSERT OR IGNORE INTO users (user_id, chat_id, status, created_at, last_activity_at)"
+            " VALUES (?, ?, 'in_progress', ?, ?)",
+            [(user, user, moment, moment) for user in users],
+        )
+        connection.executemany(
+            "INSERT INTO outbox (kind, user_id, chat_id, payload, next_at, created_at)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            [(kind, user, user, json.dumps({"text": f"news {user}"}), moment, moment)
+             for user in users],
+        )  # fmt: skip
+    connection.close()
+
+
+def statuses(bot: Harness) -> dict[int, tuple[str, int]]:
+    return {u: (s, a) for u, s, a in bot.db("SELECT user_id, status, attempts FROM outbox")}
+
+
+async def test_the_pump_never_sends_more_than_the_rate_in_any_second(bot: Harness) -> None:
+    """Ticks four times a second (more often than the JobQueue's): still at most 10 in any 1 s."""
+    bot.settings.broadcast_rate = 10
+    users = list(range(9000, 9025))
+    queue(bot, users)
+    assert bot.app is not None and bot.app.job_queue is not None
+    (job,) = bot.app.job_queue.get_jobs_by_name(jobs.PUMP)
+    for _ in range(40):
+        await job.run(bot.app)
+        if all(status == "sent" for status, _ in statuses(bot).values()):
+            break
+        await asyncio.sleep(0.25)
+    await job.data.drain()
+    sends = sorted(c.at for c in bot.api.calls if c.method == "sendMessage")
+    assert sorted(c.params["chat_id"] for c in bot.api.calls if c.method == "sendMessage") == users
+    busiest = max(sum(1 for t in sends if start <= t < start + 1) for start in sends)
+    assert busiest <= 10
+    assert job.data.outcomes == {"sent": 25}
+
+
+async def test_one_chat_gets_at_most_one_message_a_second(bot: Harness) -> None:
+    """Two queued messages for one person: the second waits a second of the bot's clock."""
+    local(bot, 10)
+    queue(bot, [9100, 9100])
+    await run(bot, jobs.PUMP)
+    assert bot.db("SELECT status, attempts FROM outbox ORDER BY id") == [
+        ("sent", 1),
+        ("pending", 0),
+    ]
+    await run(bot, jobs.PUMP)
+    assert len(bot.api.sent(9100)) == 1
+    bot.clock.advance(seconds=1)
+    await run(bot, jobs.PUMP)
+    assert [c.text for c in bot.api.sent(9100)] == ["news 9100", "news 9100"]
+
+
+async def test_a_reminder_queued_before_nine_pm_waits_until_nine_am(bot: Harness) -> None:
+    """Quiet hours hold at sending time too, not only when reminders are queued."""
+    person = Person(510)
+    local(bot, 20, 0, day=-1)
+    await walk_to(bot, person, "s1")
+    local(bot, 20, 55)
+    await run(bot, jobs.REMINDERS)
+    assert bot.db("SELECT status FROM outbox") == [("pending",)]
+    local(bot, 21, 5)
+    await run(bot, jobs.PUMP)
+    local(bot, 8, 59, day=1)
+    await run(bot, jobs.PUMP)
+    assert reminders_sent(bot, person) == []
+    local(bot, 9, 0, day=1)
+    await run(bot, jobs.PUMP)
+    assert len(reminders_sent(bot, person)) == 1
+
+
+async def test_a_queued_reminder_is_dropped_once_the_respondent_finished(bot: Harness) -> None:
+    """Queued, then the respondent submits before the pump's turn: nothing is sent."""
+    person = Person(511)
+    local(bot, 10)
+    await walk_to(bot, person, "rev")
+    bot.clock.advance(hours=25)
+    await run(bot, jobs.REMINDERS)
+    await bot.tap(person, "c:rev:_submit")
+    await run(bot, jobs.PUMP)
+    assert reminders_sent(bot, person) == []
+    assert bot.db("SELECT status FROM outbox") == [("cancelled",)]
+
+
+async def test_chat_not_found_fails_the_row_and_5xx_is_retried_a_bounded_number_of_times(
+    bot: Harness,
+) -> None:
+    """400 fails at once; 502 backs off 2, 4, 8, 16 s and gives up after MAX_ATTEMPTS."""
+    local(bot, 10)
+    bot.api.chat_faults[9201] = Fault(400, "Bad Request: chat not found")
+    bot.api.chat_faults[9202] = Fault(502, "Bad Gateway")
+    queue(bot, [9201, 9202])
+    await run(bot, jobs.PUMP)
+    assert statuses(bot) == {9201: ("failed", 1), 9202: ("pending", 1)}
+    for attempt in range(1, jobs.MAX_ATTEMPTS):
+        bot.clock.advance(seconds=2**attempt - 1)
+        await run(bot, jobs.PUMP)
+        assert statuses(bot)[9202] == ("pending", attempt)  # not yet due
+        bot.clock.advance(seconds=1)
+        await run(bot, jobs.PUMP)
+    assert statuses(bot) == {9201: ("failed", 1), 9202: ("failed", jobs.MAX_ATTEMPTS)}
+    tries = [c for c in bot.api.calls if c.params.get("chat_id") == 9202]
+    assert len(tries) == jobs.MAX_ATTEMPTS
+    bot.clock.advance(hours=1)
+    await run(bot, jobs.PUMP)
+    assert len([c for c in bot.api.calls if c.params.get("chat_id") in (9201, 9202)]) == 6
+
+
+async def test_a_timeout_after_sending_is_never_retried_one_before_sending_is(
+    bot: Harness,
+) -> None:
+    """A read timeout may mean delivered: 'unknown', not sent again. A connect timeout: retried."""
+    local(bot, 10)
+    bot.api.chat_faults[9301] = Fault(TIMEOUT, "read", times=1)
+    bot.api.chat_faults[9302] = Fault(TIMEOUT, "connect", times=1)
+    queue(bot, [9301, 9302])
+    await run(bot, jobs.PUMP)
+    assert statuses(bot) == {9301: ("unknown", 1), 9302: ("pending", 1)}
+    bot.clock.advance(minutes=5)
+    await run(bot, jobs.PUMP)
+    assert statuses(bot) == {9301: ("unknown", 1), 9302: ("sent", 2)}
+    assert len([c for c in bot.api.calls if c.params.get("chat_id") == 9301]) == 1
+
+
+async def test_a_429_reaches_the_pump_through_ptbs_rate_limiter(bot: Harness) -> None:
+    """With AIORateLimiter, as in production: the limiter does not retry on its own, the pump
+    pauses every send and puts the message back."""
+    bot.rate_limited = True
+    await bot.restart()
+    local(bot, 10)
+    bot.api.method_faults["sendMessage"] = Fault(
+        429, "Too Many Requests: retry after 30", retry_after=30, times=1
+    )
+    queue(bot, [9401, 9402])
+    await run(bot, jobs.PUMP)
+    assert [c.params.get("_fault") for c in bot.api.calls if c.method == "sendMessage"] == [429]
+    assert statuses(bot) == {9401: ("pending", 0), 9402: ("pending", 0)}
+    assert bot.app is not None and bot.app.job_queue is not None
+    (job,) = bot.app.job_queue.get_jobs_by_name(jobs.PUMP)
+    assert job.data.paused_until > asyncio.get_running_loop().time() + 25
 
 
 # The weekly export -------------------------------------------------------------------------
@@ -219,11 +374,13 @@ async def test_the_weekly_pack_goes_to_every_team_chat_once(bot: Harness) -> Non
         "sendDocument",
     ]
     assert "Creative Spark" in to_team[0].text
+    assert "Voice comments are not" not in to_team[0].text  # the bot added them
     folder = bot.settings.export_dir / "2026-11-30"
     assert (folder / "answers.csv").exists() and (folder / "voice").is_dir()
     assert len(list((folder / "voice").glob("*.ogg"))) == 1
-    sent_names = {c.params.get("document", "") for c in to_team[1:]}
-    assert sent_names  # documents were uploaded
+    assert not list(folder.glob(".*"))  # neither the voice list nor the snapshot is left
+    sent_names = [c.file_names["document"] for c in to_team[1:]]
+    assert sent_names == ["chart-en.png", "consultation.xlsx", "creative-spark-2026-11-30.zip"]
     await run(bot, jobs.WEEKLY_EXPORT)
     assert len([c for c in bot.api.calls if c.params.get("chat_id") == TEAM]) == 4
     await bot.restart()
@@ -248,6 +405,36 @@ async def test_a_run_missed_while_down_happens_once_when_the_bot_is_back(bot: Ha
     assert bot.app.job_queue.get_jobs_by_name(jobs.CATCH_UP) == ()  # type: ignore[union-attr]
     await run(bot, jobs.WEEKLY_EXPORT)
     assert len([c for c in bot.api.calls if c.params.get("chat_id") == TEAM]) == count
+
+
+async def test_a_weekly_export_that_fails_is_retried_and_the_team_told(bot: Harness) -> None:
+    """The pack cannot be built: the claim is given back, the team hears of it, a retry waits."""
+    bot.settings.team_chats.append(TEAM)
+    bot.db_write("DELETE FROM job_runs")
+    local(bot, 8, day=-1)
+    await bot.restart()
+    local(bot, 9, 0)
+    good = bot.settings.content
+    bot.settings.content = bot.settings.db.parent / "missing.toml"  # the child process fails
+    bot.expect_errors = True
+    await run(bot, jobs.WEEKLY_EXPORT)
+    (told,) = [c for c in bot.api.calls if c.params.get("chat_id") == TEAM]
+    assert told.text.startswith("The weekly export failed")
+    assert bot.db("SELECT last_run_at FROM job_runs") != [(timestamp(bot.clock.now),)]
+    assert bot.app is not None and bot.app.job_queue is not None
+    (retry,) = bot.app.job_queue.get_jobs_by_name(jobs.CATCH_UP)
+    bot.settings.content = good
+    await retry.run(bot.app)
+    to_team = [c.method for c in bot.api.calls if c.params.get("chat_id") == TEAM]
+    assert to_team == [
+        "sendMessage",
+        "sendMessage",
+        "sendDocument",
+        "sendDocument",
+        "sendDocument",
+    ]
+    await run(bot, jobs.WEEKLY_EXPORT)  # the occurrence is done now
+    assert len([c for c in bot.api.calls if c.params.get("chat_id") == TEAM]) == 5
 
 
 async def test_the_daily_backup_keeps_the_last_seven(bot: Harness) -> None:

@@ -82,3 +82,31 @@ def test_the_same_text_gets_the_same_answer() -> None:
     first = [detect_language(t) for t in texts]
     for _ in range(20):
         assert [detect_language(t) for t in texts] == first
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        # Short Russian replies carry too little to be Kazakh typed on a Russian keyboard.
+        ("Да, да", "ru"),
+        ("Ага", "ru"),
+        ("Ура!", "ru"),
+        ("Хз", "ru"),
+        ("Кайф", "ru"),
+        # A Latin word inside a Russian one is not a Kazakh letter.
+        ("Нашим ITшникам нужна поддержка", "ru"),
+        # One Kazakh name does not make a sentence Kazakh.
+        ("I love Қазақстан", "en"),
+        ("Мне очень нравится жить в Қарағанды, но работы мало", "ru"),
+        # European letters are not the Kazakh Latin alphabet.
+        ("Zürich and Köln", "en"),
+        ("Señor, café, jalapeño", "en"),
+        ("I visited Iraq and Qatar", "en"),
+        # Kazakh keyboard-typed replies that carry enough.
+        ("Жок", "kk"),
+        ("Келисемин", "kk"),
+    ],
+)
+def test_what_must_not_be_taken_for_kazakh_and_what_must(text: str, language: str) -> None:
+    """Short Russian, lookalike traps, names and accents; and short keyboard Kazakh."""
+    assert detect_language(text) == language

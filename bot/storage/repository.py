@@ -94,6 +94,9 @@ class Answer:
         return bool(self.comment) or bool(self.voice_file_id)
 
 
+VOICE_LIST = ".voices.tsv"  # in a pack: voice file name, Telegram file id, for the bot to fetch
+
+
 def voice_file_name(respondent: int, item: str) -> str:
     """A voice comment's file name inside the export pack (answers.csv's comment_audio)."""
     return f"voice/{respondent}-{item}.ogg"
@@ -546,15 +549,16 @@ class Repository:
 
     async def due_reminders(
         self, *, first_before: datetime, second_before: datetime, limit: int = 1000
-    ) -> list[tuple[int, int]]:
-        """(user_id, chat_id) of respondents to remind: consented, unfinished, quiet long enough.
+    ) -> list[tuple[int, int, str]]:
+        """(user_id, chat_id, language) of respondents to remind: consented, unfinished, idle.
 
         Never those who submitted, declined, stopped or blocked the bot; at most two each.
         """
         return [
-            (int(u), int(c))
-            for u, c in await self._rows(
-                "SELECT u.user_id, u.chat_id FROM users AS u JOIN respondents AS r USING (user_id)"
+            (int(u), int(c), str(language))
+            for u, c, language in await self._rows(
+                "SELECT u.user_id, u.chat_id, coalesce(u.language, 'en')"
+                " FROM users AS u JOIN respondents AS r USING (user_id)"
                 " WHERE u.status = 'in_progress' AND u.stopped = 0 AND u.blocked = 0"
                 " AND ((u.reminders_sent = 0 AND u.last_activity_at <= ?)"
                 "   OR (u.reminders_sent = 1 AND u.last_activity_at <= ?))"
@@ -595,38 +599,58 @@ class Repository:
             " WHERE status = 'sending'"
         )
 
-    async def claim_outbox(self, *, now: datetime, limit: int) -> list[OutboxMessage]:
-        """Take up to `limit` due messages to send; drop those whose person may not get them."""
-        moment = timestamp(now)
-        await self._write(
-            "UPDATE outbox SET status = 'cancelled', last_error = 'recipient not eligible'"
-            " WHERE status = 'pending' AND next_at <= ? AND user_id IN ("
-            "   SELECT user_id FROM users WHERE blocked = 1 OR stopped = 1"
-            "   OR (outbox.kind = 'reminder' AND status <> 'in_progress'))",
-            (moment,),
-        )
+    async def claim_outbox(
+        self, *, now: datetime, limit: int, reminders: bool = True
+    ) -> list[OutboxMessage]:
+        """Take up to `limit` due messages, one per chat; cancel those nobody may receive now.
+
+        Reminders stay queued while `reminders` is False (quiet hours). A person who blocked
+        the bot or used /stop gets nothing; a reminder is dropped once its person finished.
+        """
         rows = await self._rows(
-            "SELECT id, kind, user_id, chat_id, payload, attempts FROM outbox"
-            " WHERE status = 'pending' AND next_at <= ? ORDER BY next_at, id LIMIT ?",
-            (moment, limit),
+            "SELECT o.id, o.kind, o.user_id, o.chat_id, o.payload, o.attempts,"
+            " u.blocked = 1 OR u.stopped = 1"
+            "   OR (o.kind = 'reminder' AND u.status <> 'in_progress')"
+            " FROM outbox AS o JOIN users AS u USING (user_id)"
+            " WHERE o.status = 'pending' AND o.next_at <= ? AND (? OR o.kind <> 'reminder')"
+            " ORDER BY o.next_at, o.id LIMIT ?",
+            (timestamp(now), reminders, limit),
         )
-        claimed = [
-            OutboxMessage(
-                id=int(row[0]),
-                kind=str(row[1]),
-                user_id=int(row[2]),
-                chat_id=int(row[3]),
-                payload=json.loads(row[4]),
-                attempts=int(row[5]) + 1,
-            )
-            for row in rows
-        ]
-        for message in claimed:
+        claimed: list[OutboxMessage] = []
+        cancelled: list[int] = []
+        chats: set[int] = set()
+        for row in rows:
+            if row[6]:
+                cancelled.append(int(row[0]))
+            elif int(row[3]) not in chats:  # the next one to this chat waits for a later turn
+                chats.add(int(row[3]))
+                claimed.append(
+                    OutboxMessage(
+                        id=int(row[0]), kind=str(row[1]), user_id=int(row[2]),
+                        chat_id=int(row[3]), payload=json.loads(row[4]),
+                        attempts=int(row[5]) + 1,
+                    )
+                )  # fmt: skip
+        if cancelled:
             await self._write(
-                "UPDATE outbox SET status = 'sending', attempts = attempts + 1 WHERE id = ?",
-                (message.id,),
+                "UPDATE outbox SET status = 'cancelled', last_error = 'recipient not eligible'"
+                f" WHERE id IN ({','.join('?' * len(cancelled))})",
+                tuple(cancelled),
+            )
+        if claimed:
+            await self._write(
+                "UPDATE outbox SET status = 'sending', attempts = attempts + 1"
+                f" WHERE id IN ({','.join('?' * len(claimed))})",
+                tuple(message.id for message in claimed),
             )
         return claimed
+
+    async def outbox_unknown(self, message_id: int, error: str) -> None:
+        """Telegram may or may not have delivered it (a read timeout): never sent again."""
+        await self._write(
+            "UPDATE outbox SET status = 'unknown', last_error = ? WHERE id = ?",
+            (error[:500], message_id),
+        )
 
     async def outbox_sent(self, message_id: int, *, telegram_id: int, now: datetime) -> None:
         """Telegram accepted the message."""
@@ -689,6 +713,19 @@ class Repository:
             (name, moment),
         )
         return inserted > 0
+
+    async def release_run(self, name: str, occurrence: datetime, previous: str | None) -> None:
+        """Give back a claim for `occurrence` whose run failed, so that it runs again."""
+        if previous is None:
+            await self._write(
+                "DELETE FROM job_runs WHERE name = ? AND last_run_at = ?",
+                (name, timestamp(occurrence)),
+            )
+        else:
+            await self._write(
+                "UPDATE job_runs SET last_run_at = ? WHERE name = ? AND last_run_at = ?",
+                (previous, name, timestamp(occurrence)),
+            )
 
 
 # Exports ------------------------------------------------------------------------------------
