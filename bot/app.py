@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
 
-from telegram import BotCommand, BotCommandScopeChat, BotCommandScopeDefault
+from telegram import BotCommand, BotCommandScopeChat, BotCommandScopeDefault, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 from telegram.ext import (
@@ -19,6 +19,7 @@ from telegram.ext import (
     ContextTypes,
     Defaults,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 from telegram.request import BaseRequest
@@ -27,7 +28,7 @@ from telegram.warnings import PTBUserWarning
 from bot import jobs, langid
 from bot.config import Settings
 from bot.content import LANGUAGES, Content
-from bot.handlers import account, admin, consultation
+from bot.handlers import account, admin, broadcast, consultation
 from bot.handlers.context import BotContext, Services, utc_now
 from bot.handlers.errors import on_error
 from bot.i18n import N_, check_catalogs, translator
@@ -43,6 +44,11 @@ warnings.filterwarnings("ignore", message=".*per_message=False.*", category=PTBU
 TEAM_COMMANDS = (
     ("export", N_("The export pack, now")),
     ("stats", N_("Figures of the consultation")),
+    ("broadcast", N_("Send a message to respondents")),
+    ("consultation", N_("Open or close the consultation")),
+    ("audit", N_("What admins did")),
+    ("admins", N_("Admins (owners only)")),
+    ("teamchats", N_("Team chats (owners only)")),
 )
 RESPONDENT_COMMANDS = (
     ("start", N_("Begin, or continue where you left off")),
@@ -111,6 +117,13 @@ def _register(application: Application) -> None:  # type: ignore[type-arg]
             # Not blocking: a pack takes seconds, respondents' updates go on meanwhile.
             CommandHandler("export", admin.export_command, filters=new_message, block=False),
             CommandHandler("stats", admin.stats_command, filters=new_message, block=False),
+            # Admins run the consultation: broadcasts, roles, the audit log, open and close.
+            CommandHandler("broadcast", broadcast.broadcast_command, filters=new_message),
+            CallbackQueryHandler(broadcast.on_button, pattern=r"^b:"),
+            CommandHandler("admins", admin.admins_command, filters=new_message),
+            CommandHandler("teamchats", admin.teamchats_command, filters=new_message),
+            CommandHandler("audit", admin.audit_command, filters=new_message),
+            CommandHandler("consultation", admin.consultation_command, filters=new_message),
             # Every other button: the journey validates its data, so forged data gets a hint too.
             CallbackQueryHandler(consultation.on_tap),
             # An edited message may be part of a comment.
@@ -127,6 +140,17 @@ def _register(application: Application) -> None:  # type: ignore[type-arg]
             MessageHandler(filters.ChatType.GROUPS & new_message, consultation.in_group),
         ]
     )
+    # Before everything else: while closed, respondents are thanked and nothing is stored;
+    # an admin's draft broadcast takes their texts, pictures and files before the journey does.
+    application.add_handler(TypeHandler(Update, admin.closed_gate), group=-2)
+    application.add_handler(
+        MessageHandler(
+            private & new_message & ((filters.TEXT & ~filters.COMMAND) | filters.PHOTO
+                                     | filters.Document.ALL),
+            broadcast.on_admin_input,
+        ),
+        group=-1,
+    )  # fmt: skip
     application.add_error_handler(on_error)
 
 
@@ -136,6 +160,7 @@ async def _post_init(application: Application) -> None:  # type: ignore[type-arg
     check_catalogs()
     langid.warm_up()  # a few milliseconds now rather than on someone's first comment
     services.repository = await Repository.open(services.settings.db)
+    await services.load()
     for warning in services.content.warnings:
         logger.warning("content: %s", warning)
     await _publish_commands(application)
@@ -145,7 +170,7 @@ async def _post_init(application: Application) -> None:  # type: ignore[type-arg
 async def _publish_commands(application: Application) -> None:  # type: ignore[type-arg]
     """The command menu in each language; the team's commands only in admins' and team chats."""
     services: Services = application.bot_data["services"]
-    team = {*services.settings.admins, *jobs.team_chats(services)}
+    team = {*services.settings.admins, *services.admins, *services.team_chats}
     for language in (*LANGUAGES, None):
         _ = translator(language or "en").gettext
         commands = [BotCommand(name, _(text)) for name, text in RESPONDENT_COMMANDS]

@@ -36,7 +36,7 @@ class Call:
     result: Any = None
     files: dict[str, bytes] = field(default_factory=dict)
     file_names: dict[str, str] = field(default_factory=dict)
-    at: float = field(default_factory=time.monotonic)  # when the call arrived
+    at: float = field(default_factory=time.monotonic)  # when the request arrived
 
     @property
     def text(self) -> str:
@@ -120,13 +120,14 @@ class FakeBotApi(BaseRequest):
             return 200, b"OggS\x00fake voice"
         api_method = url.rsplit("/", 1)[-1]
         params = dict(request_data.parameters) if request_data else {}
+        arrived = time.monotonic()  # when Telegram would count the request
         if self.latency:
             import asyncio  # noqa: PLC0415 - only the benchmarks ask for latency
 
             await asyncio.sleep(self.latency)
         fault = self._fault(api_method, params)
         if fault is not None:
-            self.calls.append(Call(api_method, {**params, "_fault": fault.status}))
+            self.calls.append(Call(api_method, {**params, "_fault": fault.status}, at=arrived))
             if fault.status == TIMEOUT:  # "connect": never reached Telegram; "read": it did
                 cause = (
                     httpx.ConnectTimeout if fault.description == "connect" else httpx.ReadTimeout
@@ -140,7 +141,7 @@ class FakeBotApi(BaseRequest):
                 content = part[1]
                 files[name] = content if isinstance(content, bytes) else content.read()
                 names[name] = part[0]
-        self.calls.append(Call(api_method, params, result, files, names))
+        self.calls.append(Call(api_method, params, result, files, names, at=arrived))
         return 200, json.dumps({"ok": True, "result": result}).encode()
 
     def _fault(self, method: str, params: dict[str, Any]) -> Fault | None:

@@ -40,12 +40,13 @@ from telegram.ext import Application
 
 from bot.config import Settings
 from bot.content import LANGUAGES
+from bot.handlers.broadcast import progress_text, send_broadcast_message
 from bot.handlers.context import BotContext, Services
 from bot.i18n import translator
 from bot.journey import callback
 from bot.ratelimit import NO_RETRY
 from bot.storage.backup import backup
-from bot.storage.repository import VOICE_LIST, OutboxMessage
+from bot.storage.repository import VOICE_LIST, Broadcast, OutboxMessage
 
 logger = logging.getLogger(__name__)
 
@@ -54,6 +55,8 @@ PUMP = "outbox-pump"
 WEEKLY_EXPORT = "weekly-export"
 CATCH_UP = "weekly-export-catch-up"
 BACKUP = "daily-backup"
+PROGRESS = "broadcast-progress"
+PROGRESS_EVERY = 3  # seconds between edits of an admin's progress message
 BACKUPS_KEPT = 7
 ADHOC = "on-demand"  # BOT_EXPORT_DIR/on-demand/<time>/: packs made by /export and /stats chart
 ADHOC_KEPT = 5
@@ -82,6 +85,7 @@ class PumpState:
     outcomes: dict[str, int] = field(default_factory=dict)
     sending: set[asyncio.Task[None]] = field(default_factory=set)
     recent: deque[float] = field(default_factory=deque)
+    broadcasts: dict[int, tuple[float, Broadcast | None]] = field(default_factory=dict)
 
     async def turn(self, rate: float) -> None:
         """Wait until one more send keeps every one-second window within `rate`.
@@ -124,9 +128,10 @@ async def register(application: Application) -> None:  # type: ignore[type-arg]
     queue.run_repeating(remind, interval=600, first=20, name=REMINDERS)
     application.bot_data[PUMP] = state = PumpState()
     queue.run_repeating(
-        pump, interval=1, first=1, name=PUMP, data=state,
+        pump, interval=PUMP_EVERY, first=PUMP_EVERY, name=PUMP, data=state,
         job_kwargs={"max_instances": 1, "coalesce": True},
     )  # fmt: skip
+    queue.run_repeating(broadcast_progress, interval=PROGRESS_EVERY, first=2, name=PROGRESS)
     settings = services.settings
     hour, minute = settings.export_time.hour, settings.export_time.minute
     trigger = CronTrigger(
@@ -218,8 +223,9 @@ async def remind(context: BotContext) -> None:
 
 # The outbox pump -------------------------------------------------------------------------
 
-HORIZON = 1.0  # each tick claims the slots of the coming second
-WINDOW_MARGIN = 0.02  # seconds
+HORIZON = 1.0  # each tick claims the free slots of the coming second
+PUMP_EVERY = 0.25  # seconds between ticks: a pause ends, a queue fills, the pump is on it
+WINDOW_MARGIN = 0.005  # seconds
 
 
 async def pump(context: BotContext) -> None:
@@ -284,12 +290,26 @@ async def _deliver(
         state.count("paused")
         return
     outcome = "sent"
+    # A 429 must reach the pump, which pauses every send (tests may run unlimited).
+    options: dict[str, Any] = {"rate_limit_args": NO_RETRY} if context.bot.rate_limiter else {}
     try:
-        sent = await context.bot.send_message(
-            message.chat_id, message.payload["text"], reply_markup=_keyboard(message.payload),
-            # A 429 must reach the pump, which pauses every send (tests may run unlimited).
-            rate_limit_args=NO_RETRY if context.bot.rate_limiter else None,  # type: ignore[arg-type]
-        )  # fmt: skip
+        if message.batch is not None:
+            broadcast = await _broadcast(services, state, message.batch)
+            texts = broadcast.draft.get("texts", {}) if broadcast else {}
+            text = texts.get(message.payload.get("language")) or texts.get("all")
+            if broadcast is None or broadcast.status != "sending" or not text:
+                async with repo.transaction():
+                    await repo.outbox_failed(message.id, "broadcast withdrawn")
+                state.count("withdrawn")
+                return
+            sent = await send_broadcast_message(
+                context, message.chat_id, text, broadcast.draft.get("media"), **options
+            )
+        else:
+            sent = await context.bot.send_message(
+                message.chat_id, message.payload["text"],
+                reply_markup=_keyboard(message.payload), **options,
+            )  # fmt: skip
     except TelegramError as error:
         outcome = await _record_failure(services, state, message, error)
     else:
@@ -339,6 +359,15 @@ def _never_sent(error: TimedOut) -> bool:
     )
 
 
+async def _broadcast(services: Services, state: PumpState, number: int) -> Broadcast | None:
+    """A broadcast's texts, read once per second at most rather than once per recipient."""
+    now = asyncio.get_running_loop().time()
+    cached = state.broadcasts.get(number)
+    if cached is None or cached[0] < now - 1.0:
+        cached = state.broadcasts[number] = (now, await services.repo.broadcast(number))
+    return cached[1]
+
+
 def _keyboard(payload: dict[str, Any]) -> InlineKeyboardMarkup | None:
     rows = payload.get("buttons") or []
     if not rows:
@@ -353,6 +382,45 @@ def _seconds(value: object) -> float:
     if isinstance(value, timedelta):
         return value.total_seconds()
     return float(value)  # type: ignore[arg-type]
+
+
+# Broadcast progress ------------------------------------------------------------------------
+
+
+async def broadcast_progress(context: BotContext) -> None:
+    """Edit each running broadcast's progress message; report and close the finished ones."""
+    services = _services(context)
+    repo = services.repo
+    for running in await repo.broadcasts_sending():
+        counts = await repo.batch_counts(running.id)
+        finished = not counts.get("pending") and not counts.get("sending")
+        broadcast: Broadcast | None = running
+        if finished:
+            async with repo.transaction():
+                await repo.finish_broadcast(running.id, now=services.clock())
+            broadcast = await repo.broadcast(running.id)
+        if broadcast is None:
+            continue
+        participant = await repo.participant(broadcast.admin_id)
+        language = participant.language if participant and participant.language else "en"
+        text = await progress_text(services, broadcast, language)
+        if text == broadcast.progress_text:
+            continue
+        try:
+            if finished or broadcast.progress_message is None:
+                sent = await context.bot.send_message(broadcast.admin_chat, text, parse_mode=None)
+                message_id: int | None = sent.message_id
+            else:
+                await context.bot.edit_message_text(
+                    text, chat_id=broadcast.admin_chat, message_id=broadcast.progress_message,
+                    parse_mode=None,
+                )  # fmt: skip
+                message_id = None
+        except TelegramError as error:
+            logger.warning("the broadcast's progress could not be shown: %s", error.message)
+            message_id = None
+        async with repo.transaction():
+            await repo.set_progress(broadcast.id, message_id, text)
 
 
 # Backups -----------------------------------------------------------------------------------
@@ -427,7 +495,7 @@ async def _tell(context: BotContext, chat_id: int, text: str) -> None:
 
 def team_chats(services: Services) -> list[int]:
     """The chats that receive export packs."""
-    return list(dict.fromkeys(services.settings.team_chats))
+    return list(services.team_chats)
 
 
 async def build_pack(services: Services, folder: Path, *options: str) -> list[Path]:

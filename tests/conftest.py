@@ -110,6 +110,12 @@ class Harness:
         await self._running.__aexit__(None, None, None)
         logging.getLogger("bot.handlers.errors").removeHandler(self.recorder)
 
+    def team_chat(self, chat_id: int) -> None:
+        """Name a team chat in BOT_TEAM_CHATS, as if it had been there at start-up."""
+        self.settings.team_chats.append(chat_id)
+        assert self.app is not None
+        self.app.bot_data["services"].team_chats.append(chat_id)
+
     async def restart(self) -> None:
         """A new Application on the same database, as after a crash and a restart."""
         await self._running.__aexit__(None, None, None)

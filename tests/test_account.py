@@ -12,7 +12,7 @@ async def test_delete_after_confirmation_erases_every_row_and_tells_the_team(
     bot: Harness,
 ) -> None:
     """/delete asks first; Yes erases the user everywhere and names the number to the team."""
-    bot.settings.team_chats.append(TEAM_CHAT)
+    bot.team_chat(TEAM_CHAT)
     person, other = Person(301), Person(302)
     await walk_to(bot, other, "s2")
     await walk_to(bot, person, "m1")

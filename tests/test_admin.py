@@ -41,7 +41,7 @@ async def test_the_owner_sees_the_statistics(bot: Harness) -> None:
 
 async def test_a_team_chat_may_ask_for_statistics(bot: Harness) -> None:
     """In a team chat anyone may ask; the command works in a group."""
-    bot.settings.team_chats.append(TEAM)
+    bot.team_chat(TEAM)
     member = Person(605)
     group = {"id": TEAM, "type": "supergroup", "title": "Creotalents team"}
     calls = await bot.feed(
@@ -96,7 +96,7 @@ async def test_an_owner_in_another_group_gets_no_data_there(bot: Harness) -> Non
 
 async def test_an_edited_command_does_nothing(bot: Harness) -> None:
     """Editing an old message into /stats in a team chat runs nothing."""
-    bot.settings.team_chats.append(TEAM)
+    bot.team_chat(TEAM)
     calls = await bot.feed(group_update(TEAM, Person(607), "/stats", edited=True))
     assert calls == []
 

@@ -355,7 +355,7 @@ def test_the_weekly_export_is_scheduled_in_almaty_time(bot: Harness) -> None:
 
 async def test_the_weekly_pack_goes_to_every_team_chat_once(bot: Harness) -> None:
     """At the scheduled time the pack is written and sent; running again sends nothing."""
-    bot.settings.team_chats.append(TEAM)
+    bot.team_chat(TEAM)
     bot.db_write("DELETE FROM job_runs")  # as if the bot had first started on Sunday
     local(bot, 8, day=-1)
     await bot.restart()
@@ -389,7 +389,7 @@ async def test_the_weekly_pack_goes_to_every_team_chat_once(bot: Harness) -> Non
 
 async def test_a_run_missed_while_down_happens_once_when_the_bot_is_back(bot: Harness) -> None:
     """Down over Monday 09:00: at the next start the pack is sent once, and only once."""
-    bot.settings.team_chats.append(TEAM)
+    bot.team_chat(TEAM)
     bot.db_write("DELETE FROM job_runs")
     local(bot, 8, day=-1)  # Sunday: the first start remembers there is nothing to catch up
     await bot.restart()
@@ -409,7 +409,7 @@ async def test_a_run_missed_while_down_happens_once_when_the_bot_is_back(bot: Ha
 
 async def test_a_weekly_export_that_fails_is_retried_and_the_team_told(bot: Harness) -> None:
     """The pack cannot be built: the claim is given back, the team hears of it, a retry waits."""
-    bot.settings.team_chats.append(TEAM)
+    bot.team_chat(TEAM)
     bot.db_write("DELETE FROM job_runs")
     local(bot, 8, day=-1)
     await bot.restart()

@@ -111,7 +111,7 @@ async def _tell_team(context: BotContext, number: int) -> None:
         f"Respondent {number} withdrew from the consultation and their data was erased. "
         "Please remove this number from export packs you received earlier."
     )
-    for chat_id in context.services.settings.team_chats:
+    for chat_id in context.services.team_chats:
         try:
             await context.bot.send_message(chat_id, text)
         except TelegramError:

@@ -1,12 +1,14 @@
-"""The team's commands: /export and /stats, for admins and team chats only."""
+"""The team's commands: /export, /stats, /audit, /admins, /teamchats, /consultation."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import datetime
 
 from telegram import Update
 from telegram.constants import ChatType, ParseMode
+from telegram.ext import ApplicationHandlerStop
 
 from bot import jobs
 from bot.content import LANGUAGES
@@ -17,11 +19,6 @@ from bot.stats import collect, format_stats
 logger = logging.getLogger(__name__)
 
 EXPORT_LOCK = "export-lock"
-
-
-def is_admin(services: Services, user_id: int | None) -> bool:
-    """Owners (BOT_ADMINS) run the consultation."""
-    return user_id is not None and user_id in services.settings.admins
 
 
 def may_see_results(services: Services, update: Update) -> bool:
@@ -35,10 +32,11 @@ def may_see_results(services: Services, update: Update) -> bool:
         return False
     if chat.id in jobs.team_chats(services):
         return True
-    return chat.type == ChatType.PRIVATE and is_admin(services, user.id if user else None)
+    return chat.type == ChatType.PRIVATE and services.is_admin(user.id if user else None)
 
 
-async def _language(update: Update, context: BotContext) -> str:
+async def admin_language(update: Update, context: BotContext) -> str:
+    """The language to answer a team member in: theirs if they chose one, else Telegram's."""
     user = update.effective_user
     if user is None:
         return "en"
@@ -51,7 +49,7 @@ async def _language(update: Update, context: BotContext) -> str:
 
 async def refuse(update: Update, context: BotContext) -> None:
     """The polite refusal every admin command and button gives everyone else."""
-    _ = translator(await _language(update, context)).gettext
+    _ = translator(await admin_language(update, context)).gettext
     refusal = _("Sorry, this is for the consultation's team.")
     if update.callback_query:
         await update.callback_query.answer(refusal)
@@ -63,8 +61,8 @@ async def _team_member(update: Update, context: BotContext) -> tuple[int, str] |
     """(chat id, language) for someone who may see results here; None after refusing."""
     chat, user = update.effective_chat, update.effective_user
     if chat is None or not may_see_results(context.services, update):
-        if chat is not None and is_admin(context.services, user.id if user else None):
-            _ = translator(await _language(update, context)).gettext
+        if chat is not None and context.services.is_admin(user.id if user else None):
+            _ = translator(await admin_language(update, context)).gettext
             await context.bot.send_message(
                 chat.id,
                 _("Results go only to team chats, and to admins in a private chat with me."),
@@ -72,7 +70,7 @@ async def _team_member(update: Update, context: BotContext) -> tuple[int, str] |
             return None
         await refuse(update, context)
         return None
-    return chat.id, await _language(update, context)
+    return chat.id, await admin_language(update, context)
 
 
 def _lock(context: BotContext) -> asyncio.Lock:
@@ -98,6 +96,11 @@ async def export_command(update: Update, context: BotContext) -> None:
     if lock.locked():
         await context.bot.send_message(
             chat_id, _("An export is being prepared already; this one follows it.")
+        )
+    user = update.effective_user
+    async with services.repo.transaction():
+        await services.repo.audit(
+            user.id if user else 0, "export", "on demand", now=services.clock()
         )
     async with lock:
         await context.bot.send_message(chat_id, _("Preparing the export pack…"))
@@ -143,3 +146,208 @@ async def stats_command(update: Update, context: BotContext) -> None:
         chart = next((f for f in files if f.name == f"chart-{language}.png"), None)
         if chart:
             await context.bot.send_document(chat_id, chart, filename=chart.name)
+
+
+# Roles, the audit log, opening and closing ---------------------------------------------------
+
+
+async def _admin(update: Update, context: BotContext, *, owner: bool = False) -> str | None:
+    """The admin's (or owner's) language; None after refusing anyone else."""
+    user = update.effective_user
+    services = context.services
+    user_id = user.id if user else None
+    allowed = services.is_owner(user_id) if owner else services.is_admin(user_id)
+    if not allowed:
+        if owner and services.is_admin(user_id):
+            _ = translator(await admin_language(update, context)).gettext
+            await _reply(update, _("Only the owners (BOT_ADMINS) may do this."))
+            return None
+        await refuse(update, context)
+        return None
+    return await admin_language(update, context)
+
+
+async def _reply(update: Update, text: str) -> None:
+    if update.effective_message:
+        await update.effective_message.reply_text(text, parse_mode=None)
+
+
+def _target(context: BotContext) -> tuple[str, int | None]:
+    """`add 123` / `remove 123` / `` from the command's arguments."""
+    args = context.args or []
+    action = args[0].lower() if args else ""
+    try:
+        return action, int(args[1]) if len(args) > 1 else None
+    except ValueError:
+        return action, None
+
+
+async def admins_command(update: Update, context: BotContext) -> None:
+    """/admins, /admins add <user id>, /admins remove <user id>: owners only."""
+    language = await _admin(update, context, owner=True)
+    if language is None:
+        return
+    _ = translator(language).gettext
+    services = context.services
+    action, target = _target(context)
+    actor = update.effective_user.id if update.effective_user else 0
+    if action in ("add", "remove") and target is not None:
+        async with services.repo.transaction():
+            if action == "add":
+                changed = await services.repo.add_admin(target, by=actor, now=services.clock())
+            else:
+                changed = await services.repo.remove_admin(target)
+            if changed:
+                await services.repo.audit(
+                    actor, f"admin {action}", str(target), now=services.clock()
+                )
+        services.admins = await services.repo.admins()
+        await _reply(update, _("Done.") if changed else _("Nothing to change."))
+        return
+    if action:
+        await _reply(update, _("Use /admins add <user id> or /admins remove <user id>."))
+        return
+    owners = ", ".join(str(i) for i in services.settings.admins) or "—"
+    added = ", ".join(str(i) for i in sorted(services.admins)) or "—"
+    await _reply(
+        update, _("Owners: {owners}\nAdmins: {admins}").format(owners=owners, admins=added)
+    )
+
+
+async def teamchats_command(update: Update, context: BotContext) -> None:
+    """/teamchats, /teamchats add|remove [chat id] (in a group: that group): owners only."""
+    language = await _admin(update, context, owner=True)
+    if language is None:
+        return
+    _ = translator(language).gettext
+    services = context.services
+    action, target = _target(context)
+    chat = update.effective_chat
+    if target is None and chat is not None and chat.type != ChatType.PRIVATE:
+        target = chat.id
+    actor = update.effective_user.id if update.effective_user else 0
+    if action in ("add", "remove") and target is not None:
+        async with services.repo.transaction():
+            changed = await services.repo.set_team_chat(
+                target, active=action == "add", by=actor, now=services.clock()
+            )
+            if changed:
+                await services.repo.audit(
+                    actor, f"team chat {action}", str(target), now=services.clock()
+                )
+        services.team_chats = await services.repo.team_chats()
+        await _reply(update, _("Done.") if changed else _("Nothing to change."))
+        return
+    if action:
+        await _reply(
+            update,
+            _(
+                "Use /teamchats add <chat id> or /teamchats remove <chat id>, or send "
+                "/teamchats add in the group itself."
+            ),
+        )
+        return
+    listed = ", ".join(str(i) for i in services.team_chats) or "—"
+    await _reply(update, _("Team chats: {chats}").format(chats=listed))
+
+
+async def audit_command(update: Update, context: BotContext) -> None:
+    """/audit: the latest admin actions."""
+    language = await _admin(update, context)
+    if language is None:
+        return
+    _ = translator(language).gettext
+    services = context.services
+    entries = await services.repo.audit_log(30)
+    if not entries:
+        await _reply(update, _("The audit log is empty."))
+        return
+    zone = services.settings.zone
+    lines = [
+        f"{datetime.fromisoformat(at).astimezone(zone):%Y-%m-%d %H:%M} · {actor} · {action}"
+        + (f" · {detail}" if detail else "")
+        for at, actor, action, detail in entries
+    ]
+    await _reply(update, "\n".join(lines))
+
+
+async def consultation_command(update: Update, context: BotContext) -> None:
+    """/consultation open|close|status."""
+    language = await _admin(update, context)
+    if language is None:
+        return
+    _ = translator(language).gettext
+    services = context.services
+    action = (context.args or ["status"])[0].lower()
+    actor = update.effective_user.id if update.effective_user else 0
+    if action in ("open", "close"):
+        opening = action == "open"
+        if services.open != opening:
+            async with services.repo.transaction():
+                await services.repo.set_switch("consultation", "open" if opening else "closed")
+                await services.repo.audit(
+                    actor, f"consultation {action}", "", now=services.clock()
+                )
+            services.open = opening
+        if opening:
+            await _reply(update, _("The consultation is open: answers are accepted again."))
+        else:
+            await _reply(
+                update,
+                _(
+                    "The consultation is closed: newcomers and anyone mid-way are thanked, no "
+                    "new answers are accepted. Send a final message to respondents with "
+                    "/broadcast."
+                ),
+            )
+        return
+    if action != "status":
+        await _reply(
+            update, _("Use /consultation open, /consultation close or /consultation status.")
+        )
+        return
+    await _reply(
+        update,
+        _("The consultation is open.") if services.open else _("The consultation is closed."),
+    )
+
+
+# While the consultation is closed ------------------------------------------------------------
+
+STILL_ALLOWED = frozenset({"mydata", "delete", "stop", "help", "language"})
+
+
+async def closed_gate(update: Update, context: BotContext) -> None:
+    """Runs first: while closed, respondents are thanked and nothing they send is stored.
+
+    Their data rights stay (/mydata, /delete, /stop); admins and groups pass.
+    """
+    services = context.services
+    chat, user = update.effective_chat, update.effective_user
+    if services.open or chat is None or chat.type != ChatType.PRIVATE or user is None:
+        return
+    if services.is_admin(user.id):
+        return
+    message = update.message
+    if message and message.text and message.text.startswith("/"):
+        command = (
+            message.text[1:].split(maxsplit=1)[0].split("@")[0].lower()
+            if len(message.text) > 1
+            else ""
+        )
+        if command in STILL_ALLOWED:
+            return
+    query = update.callback_query
+    if query and (query.data or "").startswith("c:del:"):
+        return
+    if not (message or query):
+        raise ApplicationHandlerStop  # edits and the like: nothing to store, nothing to say
+    _ = translator(await admin_language(update, context)).gettext
+    text = _(
+        "The Creative Spark consultation is closed now. Thank you for your interest and your "
+        "time! What you told us is kept safely; /mydata shows it and /delete erases it."
+    )
+    if query:
+        await query.answer()
+    await context.bot.send_message(chat.id, text)
+    raise ApplicationHandlerStop

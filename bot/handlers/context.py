@@ -29,6 +29,28 @@ class Services:
     journey: Journey
     clock: Callable[[], datetime] = utc_now
     repository: Repository | None = field(default=None)
+    # Mirrors of the database, loaded in post_init and kept current by the admin commands:
+    # every update asks "is this an admin?", "is this a team chat?", "is it open?".
+    admins: set[int] = field(default_factory=set)  # added from the bot; owners are settings'
+    team_chats: list[int] = field(default_factory=list)
+    open: bool = True
+
+    def is_owner(self, user_id: int | None) -> bool:
+        """Owners (BOT_ADMINS) add and remove admins and team chats."""
+        return user_id is not None and user_id in self.settings.admins
+
+    def is_admin(self, user_id: int | None) -> bool:
+        """Owners and the admins they added run the consultation."""
+        return self.is_owner(user_id) or (user_id is not None and user_id in self.admins)
+
+    async def load(self) -> None:
+        """Read roles, team chats and the open switch from the database."""
+        repo = self.repo
+        async with repo.transaction():
+            await repo.seed_team_chats(list(self.settings.team_chats), now=self.clock())
+        self.admins = await repo.admins()
+        self.team_chats = await repo.team_chats()
+        self.open = await repo.switch("consultation", "open") == "open"
 
     @property
     def repo(self) -> Repository:

@@ -71,6 +71,59 @@ class OutboxMessage:
     chat_id: int
     payload: dict[str, Any]
     attempts: int
+    batch: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Broadcast:
+    """A broadcast: the admin's draft, then its sending."""
+
+    id: int
+    admin_id: int
+    admin_chat: int
+    step: str
+    draft: dict[str, Any]
+    audience: str | None
+    status: str
+    total: int
+    progress_message: int | None
+    progress_text: str | None
+
+
+BROADCAST_COLUMNS = (
+    "id, admin_id, admin_chat, step, draft, audience, status, total, progress_message,"
+    " progress_text"
+)
+# Who may ever get a broadcast: consented, asked for news, not stopped, not blocked.
+RECIPIENTS = (
+    "users AS u JOIN respondents AS r USING (user_id)"
+    " WHERE r.wants_news = 1 AND u.stopped = 0 AND u.blocked = 0"
+)
+AUDIENCE_KINDS = ("all", "language", "group", "submitted", "unfinished", "source")
+
+
+def _broadcast(row: tuple[Any, ...]) -> Broadcast:
+    return Broadcast(
+        id=int(row[0]), admin_id=int(row[1]), admin_chat=int(row[2]), step=str(row[3]),
+        draft=json.loads(row[4]), audience=row[5], status=str(row[6]), total=int(row[7]),
+        progress_message=row[8], progress_text=row[9],
+    )  # fmt: skip
+
+
+def _audience_sql(audience: str) -> tuple[str, tuple[object, ...]]:
+    """The WHERE clause of an audience: all, submitted, unfinished, language:kk, group:student,
+    source:<code>. Values are parameters, never SQL."""
+    kind, _, value = audience.partition(":")
+    if kind == "all":
+        return "1", ()
+    if kind == "submitted":
+        return "u.status = 'submitted'", ()
+    if kind == "unfinished":
+        return "u.status = 'in_progress'", ()
+    column = {"language": "u.language", "group": "r.stakeholder_group", "source": "u.source"}
+    if kind in column and value:
+        return f"{column[kind]} = ?", (value,)
+    raise ValueError(f"unknown audience {audience!r}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -608,7 +661,7 @@ class Repository:
         the bot or used /stop gets nothing; a reminder is dropped once its person finished.
         """
         rows = await self._rows(
-            "SELECT o.id, o.kind, o.user_id, o.chat_id, o.payload, o.attempts,"
+            "SELECT o.id, o.kind, o.user_id, o.chat_id, o.payload, o.attempts, o.batch,"
             " u.blocked = 1 OR u.stopped = 1"
             "   OR (o.kind = 'reminder' AND u.status <> 'in_progress')"
             " FROM outbox AS o JOIN users AS u USING (user_id)"
@@ -620,7 +673,7 @@ class Repository:
         cancelled: list[int] = []
         chats: set[int] = set()
         for row in rows:
-            if row[6]:
+            if row[7]:
                 cancelled.append(int(row[0]))
             elif int(row[3]) not in chats:  # the next one to this chat waits for a later turn
                 chats.add(int(row[3]))
@@ -628,7 +681,7 @@ class Repository:
                     OutboxMessage(
                         id=int(row[0]), kind=str(row[1]), user_id=int(row[2]),
                         chat_id=int(row[3]), payload=json.loads(row[4]),
-                        attempts=int(row[5]) + 1,
+                        attempts=int(row[5]) + 1, batch=row[6],
                     )
                 )  # fmt: skip
         if cancelled:
@@ -726,6 +779,196 @@ class Repository:
                 "UPDATE job_runs SET last_run_at = ? WHERE name = ? AND last_run_at = ?",
                 (previous, name, timestamp(occurrence)),
             )
+
+    # Roles, team chats, the audit log, switches -------------------------------------------------
+
+    async def admins(self) -> set[int]:
+        """Admins added from the bot (owners come from the environment)."""
+        return {int(row[0]) for row in await self._rows("SELECT user_id FROM admins")}
+
+    async def add_admin(self, user_id: int, *, by: int, now: datetime) -> bool:
+        """Make `user_id` an admin; False if they were one already."""
+        return (
+            await self._write(
+                "INSERT OR IGNORE INTO admins (user_id, added_by, added_at) VALUES (?, ?, ?)",
+                (user_id, by, timestamp(now)),
+            )
+            > 0
+        )
+
+    async def remove_admin(self, user_id: int) -> bool:
+        """Remove an admin; False if they were not one."""
+        return await self._write("DELETE FROM admins WHERE user_id = ?", (user_id,)) > 0
+
+    async def seed_team_chats(self, chats: list[int], *, now: datetime) -> None:
+        """Add BOT_TEAM_CHATS once: a chat removed from the bot stays removed."""
+        for chat_id in chats:
+            await self._write(
+                "INSERT OR IGNORE INTO team_chats (chat_id, added_at) VALUES (?, ?)",
+                (chat_id, timestamp(now)),
+            )
+
+    async def team_chats(self) -> list[int]:
+        """The chats that receive raw data, in the order they were added."""
+        rows = await self._rows("SELECT chat_id FROM team_chats WHERE active = 1 ORDER BY rowid")
+        return [int(row[0]) for row in rows]
+
+    async def set_team_chat(self, chat_id: int, *, active: bool, by: int, now: datetime) -> bool:
+        """Add or remove a team chat; False if nothing changed."""
+        return (
+            await self._write(
+                "INSERT INTO team_chats (chat_id, active, added_by, added_at) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT (chat_id) DO UPDATE SET active = excluded.active,"
+                " added_by = excluded.added_by WHERE team_chats.active <> excluded.active",
+                (chat_id, int(active), by, timestamp(now)),
+            )
+            > 0
+        )
+
+    async def sources(self) -> list[str]:
+        """Recruitment sources people came from, most used first."""
+        rows = await self._rows(
+            "SELECT source, count(*) FROM users GROUP BY source ORDER BY count(*) DESC, source"
+        )
+        return [str(row[0]) for row in rows]
+
+    async def audit(self, actor: int, action: str, detail: str, *, now: datetime) -> None:
+        """Write one admin action to the audit log."""
+        await self._write(
+            "INSERT INTO audit (at, actor, action, detail) VALUES (?, ?, ?, ?)",
+            (timestamp(now), actor, action, detail[:500]),
+        )
+
+    async def audit_log(self, limit: int = 20) -> list[tuple[str, int, str, str]]:
+        """The latest admin actions, newest first: (at, actor, action, detail)."""
+        rows = await self._rows(
+            "SELECT at, actor, action, detail FROM audit ORDER BY id DESC LIMIT ?", (limit,)
+        )
+        return [(str(a), int(b), str(c), str(d)) for a, b, c, d in rows]
+
+    async def switch(self, name: str, default: str) -> str:
+        """The value of a switch (consultation: open or closed)."""
+        row = await self._row("SELECT value FROM switches WHERE name = ?", (name,))
+        return str(row[0]) if row else default
+
+    async def set_switch(self, name: str, value: str) -> None:
+        """Set a switch."""
+        await self._write(
+            "INSERT INTO switches (name, value) VALUES (?, ?)"
+            " ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+            (name, value),
+        )
+
+    # Broadcasts ---------------------------------------------------------------------------------
+
+    async def open_draft(self, admin_id: int, admin_chat: int, *, now: datetime) -> int:
+        """Start a new broadcast draft for the admin (an earlier unfinished draft is dropped)."""
+        await self._write(
+            "UPDATE broadcasts SET status = 'cancelled', finished_at = ?"
+            " WHERE admin_id = ? AND status = 'draft'",
+            (timestamp(now), admin_id),
+        )
+        await self._write(
+            "INSERT INTO broadcasts (admin_id, admin_chat, step, draft, created_at)"
+            " VALUES (?, ?, 'mode', '{}', ?)",
+            (admin_id, admin_chat, timestamp(now)),
+        )
+        row = await self._row("SELECT last_insert_rowid()")
+        return int(row[0])
+
+    async def draft(self, admin_id: int) -> Broadcast | None:
+        """The admin's open draft, if any."""
+        row = await self._row(
+            f"SELECT {BROADCAST_COLUMNS} FROM broadcasts"
+            " WHERE admin_id = ? AND status = 'draft' ORDER BY id DESC LIMIT 1",
+            (admin_id,),
+        )
+        return _broadcast(row) if row else None
+
+    async def broadcast(self, broadcast_id: int) -> Broadcast | None:
+        """One broadcast by its number."""
+        row = await self._row(
+            f"SELECT {BROADCAST_COLUMNS} FROM broadcasts WHERE id = ?", (broadcast_id,)
+        )
+        return _broadcast(row) if row else None
+
+    async def broadcasts_sending(self) -> list[Broadcast]:
+        """The broadcasts being sent (after a restart too)."""
+        rows = await self._rows(
+            f"SELECT {BROADCAST_COLUMNS} FROM broadcasts WHERE status = 'sending' ORDER BY id"
+        )
+        return [_broadcast(row) for row in rows]
+
+    async def update_draft(
+        self, broadcast_id: int, *, step: str, draft: dict[str, Any], audience: str | None
+    ) -> None:
+        """Store the draft's progress."""
+        await self._write(
+            "UPDATE broadcasts SET step = ?, draft = ?, audience = ? WHERE id = ?"
+            " AND status = 'draft'",
+            (step, json.dumps(draft, ensure_ascii=False), audience, broadcast_id),
+        )
+
+    async def cancel_broadcast(self, broadcast_id: int, *, now: datetime) -> int:
+        """Cancel a draft or a sending broadcast; return how many queued messages were dropped."""
+        dropped = await self._write(
+            "UPDATE outbox SET status = 'cancelled', last_error = 'broadcast cancelled'"
+            " WHERE batch = ? AND status = 'pending'",
+            (broadcast_id,),
+        )
+        await self._write(
+            "UPDATE broadcasts SET status = 'cancelled', finished_at = ?"
+            " WHERE id = ? AND status IN ('draft', 'sending')",
+            (timestamp(now), broadcast_id),
+        )
+        return dropped
+
+    async def audience(self, audience: str) -> int:
+        """How many people a broadcast to `audience` would reach now."""
+        where, parameters = _audience_sql(audience)
+        row = await self._row(f"SELECT count(*) FROM {RECIPIENTS} AND {where}", parameters)
+        return int(row[0])
+
+    async def start_broadcast(self, broadcast_id: int, audience: str, *, now: datetime) -> int:
+        """Queue one outbox row per recipient and mark the broadcast sending; return how many."""
+        where, parameters = _audience_sql(audience)
+        moment = timestamp(now)
+        total = await self._write(
+            "INSERT INTO outbox (kind, batch, user_id, chat_id, payload, next_at, created_at)"
+            " SELECT 'broadcast', ?, u.user_id, u.chat_id,"
+            " json_object('language', coalesce(u.language, 'en')), ?, ?"
+            f" FROM {RECIPIENTS} AND {where} ORDER BY u.user_id",
+            (broadcast_id, moment, moment, *parameters),
+        )
+        await self._write(
+            "UPDATE broadcasts SET status = 'sending', total = ?, started_at = ? WHERE id = ?",
+            (total, moment, broadcast_id),
+        )
+        return total
+
+    async def set_progress(self, broadcast_id: int, message_id: int | None, text: str) -> None:
+        """Remember the admin's progress message and what it says."""
+        await self._write(
+            "UPDATE broadcasts SET progress_message = coalesce(?, progress_message),"
+            " progress_text = ? WHERE id = ?",
+            (message_id, text, broadcast_id),
+        )
+
+    async def finish_broadcast(self, broadcast_id: int, *, now: datetime) -> None:
+        """Nothing of the broadcast is left to send."""
+        await self._write(
+            "UPDATE broadcasts SET status = 'done', finished_at = ? WHERE id = ?"
+            " AND status = 'sending'",
+            (timestamp(now), broadcast_id),
+        )
+
+    async def batch_counts(self, broadcast_id: int) -> dict[str, int]:
+        """How many of a broadcast's messages are in each state."""
+        rows = await self._rows(
+            "SELECT status, count(*) FROM outbox WHERE batch = ? GROUP BY status",
+            (broadcast_id,),
+        )
+        return {str(status): int(count) for status, count in rows}
 
 
 # Exports ------------------------------------------------------------------------------------
