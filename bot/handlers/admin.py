@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 
 from telegram import Update
@@ -182,6 +183,27 @@ def _target(context: BotContext) -> tuple[str, int | None]:
         return action, None
 
 
+async def _change(
+    update: Update, context: BotContext, what: str, change: Callable[[int, bool], Awaitable[bool]]
+) -> bool:
+    """`add <id>` / `remove <id>` through `change(id, adding)`, audited; False without one."""
+    services = context.services
+    action, target = _target(context)
+    chat = update.effective_chat
+    if what == "team chat" and target is None and chat and chat.type != ChatType.PRIVATE:
+        target = chat.id  # /teamchats add, sent in the group itself
+    if action not in ("add", "remove") or target is None:
+        return False
+    actor = update.effective_user.id if update.effective_user else 0
+    async with services.repo.transaction():
+        changed = await change(target, action == "add")
+        if changed:
+            await services.repo.audit(actor, f"{what} {action}", str(target), now=services.clock())
+    _ = translator(await admin_language(update, context)).gettext
+    await _reply(update, _("Done.") if changed else _("Nothing to change."))
+    return True
+
+
 async def admins_command(update: Update, context: BotContext) -> None:
     """/admins, /admins add <user id>, /admins remove <user id>: owners only."""
     language = await _admin(update, context, owner=True)
@@ -189,29 +211,23 @@ async def admins_command(update: Update, context: BotContext) -> None:
         return
     _ = translator(language).gettext
     services = context.services
-    action, target = _target(context)
     actor = update.effective_user.id if update.effective_user else 0
-    if action in ("add", "remove") and target is not None:
-        async with services.repo.transaction():
-            if action == "add":
-                changed = await services.repo.add_admin(target, by=actor, now=services.clock())
-            else:
-                changed = await services.repo.remove_admin(target)
-            if changed:
-                await services.repo.audit(
-                    actor, f"admin {action}", str(target), now=services.clock()
-                )
+
+    async def change(user_id: int, adding: bool) -> bool:
+        if adding:
+            return await services.repo.add_admin(user_id, by=actor, now=services.clock())
+        return await services.repo.remove_admin(user_id)
+
+    if await _change(update, context, "admin", change):
         services.admins = await services.repo.admins()
-        await _reply(update, _("Done.") if changed else _("Nothing to change."))
-        return
-    if action:
+    elif context.args:
         await _reply(update, _("Use /admins add <user id> or /admins remove <user id>."))
-        return
-    owners = ", ".join(str(i) for i in services.settings.admins) or "—"
-    added = ", ".join(str(i) for i in sorted(services.admins)) or "—"
-    await _reply(
-        update, _("Owners: {owners}\nAdmins: {admins}").format(owners=owners, admins=added)
-    )
+    else:
+        owners = ", ".join(str(i) for i in services.settings.admins) or "—"
+        added = ", ".join(str(i) for i in sorted(services.admins)) or "—"
+        await _reply(
+            update, _("Owners: {owners}\nAdmins: {admins}").format(owners=owners, admins=added)
+        )
 
 
 async def teamchats_command(update: Update, context: BotContext) -> None:
@@ -221,24 +237,16 @@ async def teamchats_command(update: Update, context: BotContext) -> None:
         return
     _ = translator(language).gettext
     services = context.services
-    action, target = _target(context)
-    chat = update.effective_chat
-    if target is None and chat is not None and chat.type != ChatType.PRIVATE:
-        target = chat.id
     actor = update.effective_user.id if update.effective_user else 0
-    if action in ("add", "remove") and target is not None:
-        async with services.repo.transaction():
-            changed = await services.repo.set_team_chat(
-                target, active=action == "add", by=actor, now=services.clock()
-            )
-            if changed:
-                await services.repo.audit(
-                    actor, f"team chat {action}", str(target), now=services.clock()
-                )
+
+    async def change(chat_id: int, adding: bool) -> bool:
+        return await services.repo.set_team_chat(
+            chat_id, active=adding, by=actor, now=services.clock()
+        )
+
+    if await _change(update, context, "team chat", change):
         services.team_chats = await services.repo.team_chats()
-        await _reply(update, _("Done.") if changed else _("Nothing to change."))
-        return
-    if action:
+    elif context.args:
         await _reply(
             update,
             _(
@@ -246,9 +254,9 @@ async def teamchats_command(update: Update, context: BotContext) -> None:
                 "/teamchats add in the group itself."
             ),
         )
-        return
-    listed = ", ".join(str(i) for i in services.team_chats) or "—"
-    await _reply(update, _("Team chats: {chats}").format(chats=listed))
+    else:
+        listed = ", ".join(str(i) for i in services.team_chats) or "—"
+        await _reply(update, _("Team chats: {chats}").format(chats=listed))
 
 
 async def audit_command(update: Update, context: BotContext) -> None:

@@ -117,28 +117,36 @@ async def broadcast_command(update: Update, context: BotContext) -> None:
 
 async def _cancel_all(update: Update, context: BotContext, language: str) -> None:
     """Cancel the admin's draft and every broadcast being sent."""
-    services = context.services
-    _ = translator(language).gettext
     user, chat = update.effective_user, update.effective_chat
     assert user is not None and chat is not None
-    repo = services.repo
+    repo = context.services.repo
     draft = await repo.draft(user.id)
     running = await repo.broadcasts_sending()
+    await _cancel(context, chat.id, user.id, ([draft] if draft else []) + running, language)
+
+
+async def _cancel(
+    context: BotContext, chat_id: int, actor: int, broadcasts: list[Broadcast], language: str
+) -> None:
+    """Cancel drafts and broadcasts being sent (those in the audit log), and say what it did."""
+    _ = translator(language).gettext
+    services = context.services
+    broadcasts = [b for b in broadcasts if b.status in ("draft", "sending")]
+    if not broadcasts:
+        await context.bot.send_message(chat_id, _("There is no broadcast to cancel."))
+        return
     dropped = 0
-    async with repo.transaction():
-        for broadcast in ([draft] if draft else []) + running:
-            dropped += await repo.cancel_broadcast(broadcast.id, now=services.clock())
+    async with services.repo.transaction():
+        for broadcast in broadcasts:
+            count = await services.repo.cancel_broadcast(broadcast.id, now=services.clock())
+            dropped += count
             if broadcast.status == "sending":
-                await repo.audit(
-                    user.id, "broadcast cancelled", f"#{broadcast.id}, {dropped} not sent",
+                await services.repo.audit(
+                    actor, "broadcast cancelled", f"#{broadcast.id}, {count} not sent",
                     now=services.clock(),
                 )  # fmt: skip
-    if not draft and not running:
-        await context.bot.send_message(chat.id, _("There is no broadcast to cancel."))
-        return
     await context.bot.send_message(
-        chat.id,
-        _("Cancelled. Messages not yet sent: {count}.").format(count=dropped),
+        chat_id, _("Cancelled. Messages not yet sent: {count}.").format(count=dropped)
     )
 
 
@@ -272,7 +280,7 @@ async def on_button(update: Update, context: BotContext) -> None:
         return
     action, value = match.group(2), match.group(3) or ""
     if action == "cancel":
-        await _cancel_one(query_chat(update), context, broadcast, language)
+        await _cancel(context, query_chat(update), user.id, [broadcast], language)
         await query.answer()
         return
     if broadcast.status != "draft":
@@ -287,26 +295,6 @@ def query_chat(update: Update) -> int:
     chat = update.effective_chat
     assert chat is not None
     return chat.id
-
-
-async def _cancel_one(
-    chat_id: int, context: BotContext, broadcast: Broadcast, language: str
-) -> None:
-    _ = translator(language).gettext
-    services = context.services
-    if broadcast.status not in ("draft", "sending"):
-        await context.bot.send_message(chat_id, _("There is no broadcast to cancel."))
-        return
-    async with services.repo.transaction():
-        dropped = await services.repo.cancel_broadcast(broadcast.id, now=services.clock())
-        if broadcast.status == "sending":
-            await services.repo.audit(
-                broadcast.admin_id, "broadcast cancelled", f"#{broadcast.id}, {dropped} not sent",
-                now=services.clock(),
-            )  # fmt: skip
-    await context.bot.send_message(
-        chat_id, _("Cancelled. Messages not yet sent: {count}.").format(count=dropped)
-    )
 
 
 async def _on_draft_button(
