@@ -38,10 +38,12 @@ def cmd_run(args: argparse.Namespace) -> None:
     from telegram import Update  # noqa: PLC0415 - keeps `check-content` and `export` light
 
     from bot.app import build_application  # noqa: PLC0415
+    from bot.redact import install as install_redaction  # noqa: PLC0415
 
     settings = _settings()
     if settings.token is None:
         sys.exit("BOT_TOKEN is required for `run` (try `make demo` without one)")
+    install_redaction(settings.token.get_secret_value())
     application = build_application(settings, _content(settings))
     if settings.webhook_url:
         secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None

@@ -23,9 +23,9 @@ async def test_delete_after_confirmation_erases_every_row_and_tells_the_team(
     assert bot.db("SELECT count(*) FROM users") == [(2,)]
     await bot.tap(person, "c:del:y")
     for table in ("users", "respondents"):
-        assert bot.db(f"SELECT count(*) FROM {table} WHERE user_id = ?", person.id) == [(0,)]  # noqa: S608
+        assert bot.db(f"SELECT count(*) FROM {table} WHERE user_id = ?", person.id) == [(0,)]
     for table in ("answers", "comment_parts"):
-        assert bot.db(f"SELECT count(*) FROM {table} WHERE respondent_id = ?", number) == [(0,)]  # noqa: S608
+        assert bot.db(f"SELECT count(*) FROM {table} WHERE respondent_id = ?", number) == [(0,)]
     ((other_number,),) = bot.db("SELECT id FROM respondents WHERE user_id = ?", other.id)
     assert bot.db("SELECT DISTINCT respondent_id FROM answers") == [(other_number,)]
     (notice,) = bot.api.sent(TEAM_CHAT)
@@ -67,6 +67,59 @@ async def test_mydata_sends_a_file_with_everything_stored(bot: Harness) -> None:
     assert "Менің пікірім." in body
     assert "2026-11-30T06:00:00+00:00" in body
     assert str(person.id) not in body
+    _ = translator("kk").gettext
+    stance = bot.content.stance_label(4)
+    assert stance is not None and stance("kk") in body  # the stance, though m1 is still open
+    for line in (
+        _("Consent text version: {version}").format(version=bot.content.version),
+        _("Reminders sent: {count}").format(count=0),
+        _("Reminders and news stopped (/stop): {answer}").format(answer=_("no")),
+        _("Detected language of your comments: {labels}").format(labels="1 / 6: kk"),
+        _("Telegram's language setting: {code}").format(code="en"),
+    ):
+        assert line in body, line
+
+
+async def test_delete_leaves_no_row_about_the_person_in_any_table(bot: Harness) -> None:
+    """Every table, every column: no value that is the person's id or pseudonymous number."""
+    import sqlite3  # noqa: PLC0415
+
+    from bot import jobs  # noqa: PLC0415
+
+    person = Person(7_777_777_301)
+    await walk_to(bot, person, "m1")
+    await bot.send(person, "A comment in two parts.")
+    await bot.send(person, "The second part.")
+    await bot.voice(person)
+    bot.clock.advance(hours=30)
+    assert bot.app is not None and bot.app.job_queue is not None
+    (reminders,) = bot.app.job_queue.get_jobs_by_name(jobs.REMINDERS)
+    await reminders.run(bot.app)  # a queued reminder, in the outbox
+    ((number,),) = bot.db("SELECT id FROM respondents WHERE user_id = ?", person.id)
+    assert bot.db("SELECT count(*) FROM outbox WHERE user_id = ?", person.id) == [(1,)]
+    await bot.send(person, "/delete")
+    await bot.tap(person, "c:del:y")
+    leftovers = []
+    with sqlite3.connect(bot.settings.db) as connection:
+        tables = [
+            t for (t,) in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        ]
+        for table in tables:
+            for column in [c[1] for c in connection.execute(f"PRAGMA table_info({table})")]:
+                found = connection.execute(
+                    f"SELECT count(*) FROM {table} WHERE {column} = ?",
+                    (person.id,),
+                ).fetchone()[0]
+                if column in ("respondent_id",) or (table, column) == ("respondents", "id"):
+                    found += connection.execute(
+                        f"SELECT count(*) FROM {table} WHERE {column} = ?",
+                        (number,),
+                    ).fetchone()[0]
+                if found:
+                    leftovers.append((table, column, found))
+    connection.close()
+    assert leftovers == []
+    print(f"deletion leftovers: {len(leftovers)} rows in {len(tables)} tables")
 
 
 async def test_stop_is_stored_and_start_lifts_it(bot: Harness) -> None:
@@ -93,3 +146,53 @@ async def test_a_second_tap_on_erase_creates_nobody(bot: Harness) -> None:
     assert [c.text for c in calls if c.method == "sendMessage"] == [
         translator("en").gettext("Nothing is stored about you.")
     ]
+
+
+async def test_an_online_backup_is_consistent_while_writes_go_on(bot: Harness) -> None:
+    """`python -m bot backup FILE` during a stream of two-row transactions: every copy is
+    intact and holds whole transactions only, owner-readable."""
+    import os  # noqa: PLC0415
+    import sqlite3  # noqa: PLC0415
+    import subprocess  # noqa: PLC0415
+    import sys  # noqa: PLC0415
+    import threading  # noqa: PLC0415
+
+    stop = threading.Event()
+    written = [0]
+
+    def writer() -> None:
+        with sqlite3.connect(bot.settings.db, timeout=10) as connection:
+            while not stop.is_set():
+                n = written[0]
+                with connection:  # one transaction, two rows
+                    connection.execute(
+                        "INSERT INTO sources (code, created_at) VALUES (?, 'x'), (?, 'x')",
+                        (f"a{n}", f"b{n}"),
+                    )
+                written[0] += 1
+        connection.close()
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    copies = []
+    try:
+        for number in range(3):
+            target = bot.settings.db.parent / f"copy-{number}.sqlite3"
+            env = {**os.environ, "BOT_DB": str(bot.settings.db)}
+            subprocess.run(
+                [sys.executable, "-m", "bot", "backup", str(target)], env=env, check=True,
+                capture_output=True, timeout=60,
+            )  # fmt: skip
+            copies.append(target)
+    finally:
+        stop.set()
+        thread.join()
+    assert written[0] > 10  # the writes did go on
+    for copy in copies:
+        assert oct(copy.stat().st_mode & 0o777) == "0o600"
+        with sqlite3.connect(copy) as connection:
+            assert connection.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+            a = connection.execute("SELECT count(*) FROM sources WHERE code LIKE 'a%'").fetchone()
+            b = connection.execute("SELECT count(*) FROM sources WHERE code LIKE 'b%'").fetchone()
+        connection.close()
+        assert a == b

@@ -261,7 +261,7 @@ async def test_a_respondent_is_refused_every_admin_command(bot: Harness, command
     calls = await bot.send(person, command)
     assert [c.text for c in calls] == [REFUSAL]
     for table in ("broadcasts", "admins", "audit"):
-        assert bot.db(f"SELECT count(*) FROM {table}") == [(0,)]  # noqa: S608
+        assert bot.db(f"SELECT count(*) FROM {table}") == [(0,)]
     assert bot.db("SELECT count(*) FROM team_chats") == [(0,)]
 
 

@@ -125,3 +125,12 @@ def test_labels_are_plain_text_so_an_ampersand_is_fine(tmp_path: Path) -> None:
     path = broken(tmp_path, 'en = "Design and fashion"', 'en = "Design & fashion"')
     content = load_content(path)
     assert content.sectors.option("design-fashion").label("en") == "Design & fashion"  # type: ignore[union-attr]
+
+
+def test_the_consent_text_names_every_data_right_in_every_language() -> None:
+    """/mydata, /delete (withdrawal), /stop and /start, in kk, ru and en."""
+    content = load_content()
+    for language in LANGUAGES:
+        text = content.consent.render(language)
+        for command in ("/mydata", "/delete", "/stop", "/start"):
+            assert command in text, (language, command)

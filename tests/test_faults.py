@@ -6,7 +6,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bot.fakeapi import Fault
+import pytest
+
+from bot.fakeapi import TIMEOUT, Fault
 from bot.i18n import translator
 from tests.conftest import Harness, Person, _current, walk_to
 
@@ -71,3 +73,44 @@ def test_the_demo_walks_in_the_terminal(tmp_path: Path) -> None:
     assert translator("kk").gettext("Which group describes you best?") in out
     assert translator("kk").gettext("Please answer with the buttons below.") in out
     assert translator("en").gettext("Which group describes you best?") in out.split("English")[-1]
+
+
+@pytest.mark.parametrize(
+    "method", ["sendMessage", "answerCallbackQuery", "editMessageReplyMarkup"]
+)
+@pytest.mark.parametrize(
+    "fault",
+    [
+        Fault(500, "Internal Server Error", times=1),
+        Fault(502, "Bad Gateway", times=1),
+        Fault(429, "Too Many Requests: retry after 1", retry_after=1, times=1),
+        Fault(TIMEOUT, "read", times=1),
+        Fault(TIMEOUT, "connect", times=1),
+    ],
+    ids=["500", "502", "429", "read-timeout", "connect-timeout"],
+)
+async def test_any_telegram_fault_on_any_call_of_a_tap_loses_no_answer(
+    bot: Harness, method: str, fault: Fault
+) -> None:
+    """The stance is stored whatever Telegram does to the calls that follow; /start then
+    shows the question the respondent is at; the owners' note carries no user data."""
+    person = Person(7_404_000_001)
+    await walk_to(bot, person, "s1")
+    bot.expect_errors = True
+    used = {c.method for c in await bot.tap(person, "c:s1:3", message_id=1)}
+    assert bot.db("SELECT stance FROM answers WHERE item = 'conclusion-1'") == [(3,)]
+    bot.db_write("UPDATE answers SET stance = NULL, answered_at = NULL")
+    bot.db_write("UPDATE users SET step = 's1'")
+    bot.api.method_faults[method] = Fault(fault.status, fault.description, fault.retry_after, 1)
+    await bot.tap(person, "c:s1:4", message_id=1)
+    assert method in used  # the fault does hit a call the tap makes
+    assert bot.api.method_faults[method].times == 0
+    assert bot.db("SELECT stance FROM answers WHERE item = 'conclusion-1'") == [(4,)]
+    assert _current(bot, person) == "m1"
+    for note in bot.api.sent(900_001):
+        assert str(person.id) not in note.text and "c:s1" not in note.text
+    bot.api.method_faults.clear()
+    await bot.send(person, "/start")
+    await bot.tap(person, "c:resume:cont")
+    assert "1 / 6" in bot.last(person).text
+    assert _current(bot, person) == "m1"

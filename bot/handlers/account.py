@@ -123,7 +123,8 @@ async def mydata_command(update: Update, context: BotContext) -> None:
     turn = await _known(update, context)
     if turn is None:
         return
-    report = turn.views.data_report(await turn.answers())
+    facts = await context.services.repo.stored_facts(turn.p.user_id)
+    report = turn.views.data_report(await turn.answers(), facts)
     await context.bot.send_document(
         turn.p.chat_id,
         document=io.BytesIO(report.encode("utf-8")),

@@ -7,6 +7,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from html import escape
+from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
@@ -371,7 +372,7 @@ class Views:
         for conclusion in self.content.conclusions:
             answer = answers.get(conclusion.id)
             lines = [self.conclusion_header(conclusion.number)]
-            if answer is None or answer.answered_at is None:
+            if answer is None or (answer.answered_at is None and answer.stance is None):
                 view = _("not answered")
             elif answer.stance is None:
                 view = _("skipped")
@@ -435,17 +436,46 @@ class Views:
             )
         )
 
-    def data_report(self, answers: dict[str, Answer]) -> str:
-        """Everything stored about the participant, as plain text in their language."""
+    def data_report(self, answers: dict[str, Answer], facts: dict[str, Any]) -> str:
+        """Everything stored about the participant, as plain text in their language.
+
+        `facts` are the stored columns the journey's screens do not show (first contact, the
+        consent version, reminders): the report leaves nothing out.
+        """
         _ = self._
         p = self.p
+
+        def shown(value: object) -> str:
+            return "—" if value in (None, "") else str(value)
+
+        numbers = {
+            c.id: f"{c.number} / {len(self.content.conclusions)}" for c in self.content.conclusions
+        }
+        names = {j.IDEA: _("Your idea")} | numbers
+        labels = ", ".join(
+            f"{names.get(item, item)}: {answer.comment_language}"
+            for item, answer in answers.items()
+            if answer.comment_language
+        )
         lines = [
             _("Creative Spark: the data stored about you"),
             "",
             _("Pseudonymous number: {number}").format(number=p.respondent_id or "—"),
             _("Language: {language}").format(language=LANGUAGE_NAMES.get(self.language, "—")),
+            _("Telegram's language setting: {code}").format(code=shown(p.language_code)),
             _("Recruitment source: {source}").format(source=p.source),
+            _("First contact: {moment}").format(moment=shown(facts.get("created_at"))),
+            _("Last activity: {moment}").format(moment=shown(facts.get("last_activity_at"))),
             _("Consent given: {moment}").format(moment=p.consented_at or "—"),
+            _("Consent text version: {version}").format(
+                version=shown(facts.get("consent_version"))
+            ),
+            _("Answers submitted: {moment}").format(moment=shown(p.completed_at)),
+            _("Reminders sent: {count}").format(count=facts.get("reminders_sent", 0)),
+            _("Reminders and news stopped (/stop): {answer}").format(
+                answer=_("yes") if p.stopped else _("no")
+            ),
+            _("Detected language of your comments: {labels}").format(labels=labels or "—"),
             "",
         ]
         blocks = self.review(answers).blocks[1:-1] if p.respondent_id is not None else ()

@@ -336,6 +336,18 @@ class Repository:
         """Set new / declined / in_progress / submitted."""
         await self._write("UPDATE users SET status = ? WHERE user_id = ?", (status, user_id))
 
+    async def stored_facts(self, user_id: int) -> dict[str, Any]:
+        """The stored columns about a user that /mydata reports beside the answers."""
+        row = await self._row(
+            "SELECT u.created_at, u.last_activity_at, u.reminders_sent, r.consent_version"
+            " FROM users AS u LEFT JOIN respondents AS r USING (user_id) WHERE u.user_id = ?",
+            (user_id,),
+        )
+        if row is None:
+            return {}
+        names = ("created_at", "last_activity_at", "reminders_sent", "consent_version")
+        return dict(zip(names, row, strict=True))
+
     async def forget_user(self, user_id: int) -> None:
         """Erase the user and, through the foreign keys, everything that hangs off them."""
         await self._write("DELETE FROM users WHERE user_id = ?", (user_id,))
