@@ -14,7 +14,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import broadcast, export, langid, updates
+from bench import broadcast, export, langid, startup, updates
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results.json"
@@ -31,6 +31,8 @@ GOALS = {
     "broadcast_25_delivered_once": ("true", lambda v: v is True),
     "export_csv_s": ("≤ 10 s", lambda v: v <= 10),
     "export_peak_mb": ("≤ 500 MB", lambda v: v <= 500),
+    "startup_s": ("≤ 2 s", lambda v: v <= 2),
+    "idle_rss_mb": ("≤ 150 MB", lambda v: v <= 150),
     "langid_accuracy": ("≥ 0.99", lambda v: v >= 0.99),
     "langid_short_accuracy": ("≥ 0.98", lambda v: v >= 0.98),
     "langid_kk_stripped": ("≥ 0.90", lambda v: v >= 0.90),
@@ -68,6 +70,11 @@ LABELS = {
     "export_full_peak_mb": "export pack with the workbook: peak memory (MB)",
     "export_answers_csv_mb": "answers.csv size (MB)",
     "export_xlsx_mb": "consultation.xlsx size (MB)",
+    "startup_s": "start-up: process start to its first getUpdates, median of 3 (s)",
+    "startup_max_s": "start-up: the slowest of the 3 (s)",
+    "idle_rss_mb": "resident memory of the idle bot process, 5 s after start-up (MB)",
+    "rss_after_run_mb": "resident memory of the benchmark process, the bot in it, after the "
+    "1,000-respondent run (MB)",
     "langid_accuracy": "language detection, accuracy on the 900 corpus rows",
     "langid_short_accuracy": "language detection, accuracy on rows of 1–4 words",
     "langid_kk_stripped": "the corpus's Kazakh typed on a Russian keyboard, recognised as Kazakh",
@@ -87,6 +94,7 @@ SUITES = {
     "export": export.run,
     "updates": updates.run,
     "broadcast": broadcast.run,
+    "startup": startup.run,
 }
 
 

@@ -17,6 +17,7 @@ from typing import Any
 
 from telegram import Update
 
+from bench.startup import rss_mb
 from bot.app import build_application, running
 from bot.config import Settings
 from bot.content import load_content
@@ -133,6 +134,7 @@ def run() -> dict[str, Any]:
 
     with tempfile.TemporaryDirectory() as folder:
         alone = asyncio.run(walk(Path(folder) / "alone.sqlite3", RESPONDENTS))
+        after_run_mb = rss_mb(os.getpid())
         bare = asyncio.run(walk(Path(folder) / "bare.sqlite3", RESPONDENTS, bare=True))
         database = build(Path(folder) / "busy.sqlite3", 100_000)
         export = subprocess.Popen(
@@ -150,6 +152,7 @@ def run() -> dict[str, Any]:
         "p99_ms": round(alone["p99_ms"], 2),
         "max_ms": round(alone["max_ms"], 2),
         "updates_measured": alone["updates"],
+        "rss_after_run_mb": round(after_run_mb, 1),
         "bare_updates_per_s": round(bare["updates_per_s"], 1),
         "cost_ratio": round(bare["updates_per_s"] / alone["updates_per_s"], 2),
         "p99_during_export_ms": round(during["p99_ms"], 2),

@@ -200,6 +200,7 @@ class Repository:
         self.path = path
         self._lock = asyncio.Lock()
         self._owner: asyncio.Task[object] | None = None  # the task inside transaction()
+        self._pending: list[tuple[str, tuple[object, ...]]] = []  # writes awaiting a trip
 
     @classmethod
     async def open(cls, path: Path) -> Repository:
@@ -238,28 +239,66 @@ class Repository:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[None]:
-        """Group writes into one atomic commit; jobs and handlers take turns."""
+        """Group writes into one atomic commit; jobs and handlers take turns.
+
+        Writes whose result nobody needs wait in `_pending` and reach SQLite's thread together
+        with the next read, the next counted write or the commit: one trip instead of one per
+        statement (each trip costs a hand-over between the event loop and that thread).
+        """
         async with self._lock:
             self._owner = asyncio.current_task()
             try:
                 yield
             except BaseException:
+                self._pending.clear()
                 await self._db.rollback()
                 raise
             else:
-                await self._db.commit()
+                await self._in_thread(None, None)  # the pending writes and the commit
             finally:
+                self._pending.clear()
                 self._owner = None
 
-    async def _write(self, sql: str, parameters: tuple[object, ...] = ()) -> int:
+    def _check_owner(self, sql: str) -> None:
         if self._owner is None or self._owner is not asyncio.current_task():
             raise NotInTransactionError(sql.split(None, 3)[:3])
-        # One hop to SQLite's thread; closing the cursor would cost a second one.
-        cursor = await self._db.execute(sql, parameters)
-        return cursor.rowcount
+
+    async def _in_thread(self, sql: str | None, parameters: tuple[object, ...] | None) -> Any:
+        """One trip to SQLite's thread: the pending writes, then `sql` (its rows for a query,
+        its row count for a write), or the commit when `sql` is None."""
+        pending, self._pending = self._pending, []
+        database = self._db
+
+        def work() -> Any:
+            connection = database._conn
+            for statement, values in pending:
+                connection.execute(statement, values)
+            if sql is None:
+                connection.commit()
+                return None
+            cursor = connection.execute(sql, parameters or ())
+            if cursor.description is None:
+                return cursor.rowcount
+            return cursor.fetchall()
+
+        # aiosqlite's own hand-over, as its public methods use it: the function runs in the
+        # connection's thread, in order with every other call.
+        return await database._execute(work)  # type: ignore[no-untyped-call]
+
+    async def _defer(self, sql: str, parameters: tuple[object, ...] = ()) -> None:
+        """A write whose row count nobody needs: it goes with the next trip to SQLite."""
+        self._check_owner(sql)
+        self._pending.append((sql, parameters))
+
+    async def _write(self, sql: str, parameters: tuple[object, ...] = ()) -> int:
+        """A write whose row count is needed now (with any pending writes before it)."""
+        self._check_owner(sql)
+        return int(await self._in_thread(sql, parameters))
 
     async def _rows(self, sql: str, parameters: tuple[object, ...] = ()) -> list[Any]:
-        """All rows of a query, in one hop to SQLite's thread."""
+        """All rows of a query, in one trip (the current transaction's pending writes first)."""
+        if self._pending and self._owner is asyncio.current_task():
+            return list(await self._in_thread(sql, parameters))
         return list(await self._db.execute_fetchall(sql, parameters))
 
     async def _row(self, sql: str, parameters: tuple[object, ...] = ()) -> Any:
@@ -302,7 +341,7 @@ class Repository:
     ) -> None:
         """Record a first contact."""
         moment = timestamp(now)
-        await self._write(
+        await self._defer(
             "INSERT INTO users (user_id, chat_id, language_code, source, created_at,"
             " last_activity_at) VALUES (?, ?, ?, ?, ?, ?)",
             (user_id, chat_id, language_code, source, moment, moment),
@@ -312,7 +351,7 @@ class Repository:
         self, user_id: int, step: str, *, now: datetime, editing: bool = False
     ) -> None:
         """Move the user to `step`; this is what a restart resumes from."""
-        await self._write(
+        await self._defer(
             "UPDATE users SET step = ?, editing = ?, last_activity_at = ?, blocked = 0"
             " WHERE user_id = ?",
             (step, int(editing), timestamp(now), user_id),
@@ -320,21 +359,21 @@ class Repository:
 
     async def set_language(self, user_id: int, language: str) -> None:
         """Remember the language the user chose."""
-        await self._write("UPDATE users SET language = ? WHERE user_id = ?", (language, user_id))
+        await self._defer("UPDATE users SET language = ? WHERE user_id = ?", (language, user_id))
 
     async def set_language_checked(self, user_id: int) -> None:
         """Remember that the respondent's writing was compared with the language they chose."""
-        await self._write("UPDATE users SET language_checked = 1 WHERE user_id = ?", (user_id,))
+        await self._defer("UPDATE users SET language_checked = 1 WHERE user_id = ?", (user_id,))
 
     async def set_stopped(self, user_id: int, *, stopped: bool) -> None:
         """/stop (no reminders, no news) or its undoing by /start."""
-        await self._write(
+        await self._defer(
             "UPDATE users SET stopped = ? WHERE user_id = ?", (int(stopped), user_id)
         )
 
     async def set_status(self, user_id: int, status: str) -> None:
         """Set new / declined / in_progress / submitted."""
-        await self._write("UPDATE users SET status = ? WHERE user_id = ?", (status, user_id))
+        await self._defer("UPDATE users SET status = ? WHERE user_id = ?", (status, user_id))
 
     async def stored_facts(self, user_id: int) -> dict[str, Any]:
         """The stored columns about a user that /mydata reports beside the answers."""
@@ -350,17 +389,17 @@ class Repository:
 
     async def forget_user(self, user_id: int) -> None:
         """Erase the user and, through the foreign keys, everything that hangs off them."""
-        await self._write("DELETE FROM users WHERE user_id = ?", (user_id,))
+        await self._defer("DELETE FROM users WHERE user_id = ?", (user_id,))
 
     async def consent(self, user_id: int, *, version: int, now: datetime) -> int:
         """Record consent and return the pseudonymous number, assigned once."""
         moment = timestamp(now)
-        await self._write(
+        await self._defer(
             "INSERT INTO respondents (user_id, consented_at, consent_version, started_at)"
             " VALUES (?, ?, ?, ?) ON CONFLICT (user_id) DO NOTHING",
             (user_id, moment, version, moment),
         )
-        await self._write(
+        await self._defer(
             "UPDATE users SET status = 'in_progress' WHERE user_id = ? AND status != 'submitted'",
             (user_id,),
         )
@@ -372,7 +411,7 @@ class Repository:
         """Store whether comments may be quoted, or whether news is wanted."""
         if field not in CONSENT_CHOICES:
             raise ValueError(field)
-        await self._write(
+        await self._defer(
             f"UPDATE respondents SET {field} = ? WHERE id = ?",
             (int(value), respondent_id),
         )
@@ -388,7 +427,7 @@ class Repository:
             (value, respondent_id, value),
         )
         if changed:
-            await self._write(
+            await self._defer(
                 "UPDATE respondents SET revised_at = ? WHERE id = ? AND completed_at IS NOT NULL",
                 (timestamp(now), respondent_id),
             )
@@ -399,7 +438,7 @@ class Repository:
 
     async def add_source(self, code: str, label: str, *, now: datetime) -> None:
         """Register a recruitment source."""
-        await self._write(
+        await self._defer(
             "INSERT INTO sources (code, label, created_at) VALUES (?, ?, ?)"
             " ON CONFLICT (code) DO UPDATE SET label = excluded.label",
             (code, label, timestamp(now)),
@@ -407,7 +446,7 @@ class Repository:
 
     async def submit(self, user_id: int, respondent_id: int, *, now: datetime) -> None:
         """Mark the answers submitted; the first submit's time is kept."""
-        await self._write(
+        await self._defer(
             "UPDATE respondents SET completed_at = COALESCE(completed_at, ?) WHERE id = ?",
             (timestamp(now), respondent_id),
         )
@@ -415,9 +454,9 @@ class Repository:
 
     async def start_over(self, respondent_id: int) -> None:
         """Clear the profile and every answer; the pseudonymous number stays."""
-        await self._write("DELETE FROM comment_parts WHERE respondent_id = ?", (respondent_id,))
-        await self._write("DELETE FROM answers WHERE respondent_id = ?", (respondent_id,))
-        await self._write(
+        await self._defer("DELETE FROM comment_parts WHERE respondent_id = ?", (respondent_id,))
+        await self._defer("DELETE FROM answers WHERE respondent_id = ?", (respondent_id,))
+        await self._defer(
             "UPDATE respondents SET stakeholder_group = NULL, region = NULL, age_band = NULL,"
             " gender = NULL WHERE id = ?",
             (respondent_id,),
@@ -443,7 +482,7 @@ class Repository:
 
     async def reach(self, respondent_id: int, item: str, *, version: int, now: datetime) -> None:
         """Record that the respondent was shown this item."""
-        await self._write(
+        await self._defer(
             "INSERT INTO answers (respondent_id, item, content_version, reached_at)"
             " VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
             (respondent_id, item, version, timestamp(now)),
@@ -458,7 +497,7 @@ class Repository:
             (respondent_id, item),
         )
         if revised:
-            await self._write(
+            await self._defer(
                 "UPDATE respondents SET revised_at = ? WHERE id = ? AND completed_at IS NOT NULL",
                 (moment, respondent_id),
             )
@@ -505,7 +544,7 @@ class Repository:
         first pass is not a revision; after it, any change is.
         """
         await self.reach(respondent_id, item, version=version, now=now)
-        await self._write(
+        await self._defer(
             "UPDATE answers SET answered_at = COALESCE(answered_at, ?)"
             " WHERE respondent_id = ? AND item = ?",
             (timestamp(now), respondent_id, item),
@@ -523,7 +562,7 @@ class Repository:
     ) -> str:
         """Append one typed message to the item's comment and return the whole comment."""
         await self.reach(respondent_id, item, version=version, now=now)
-        await self._write(
+        await self._defer(
             "INSERT INTO comment_parts (respondent_id, item, message_id, text) VALUES (?, ?, ?, ?)"
             " ON CONFLICT (respondent_id, message_id) DO UPDATE SET text = excluded.text",
             (respondent_id, item, message_id, text),
@@ -541,7 +580,7 @@ class Repository:
         if row is None:
             return None
         item = str(row[0])
-        await self._write(
+        await self._defer(
             "UPDATE comment_parts SET text = ? WHERE respondent_id = ? AND message_id = ?",
             (text, respondent_id, message_id),
         )
@@ -570,7 +609,7 @@ class Repository:
         self, respondent_id: int, item: str, language: str | None
     ) -> None:
         """Label the comment with the language it is written in."""
-        await self._write(
+        await self._defer(
             "UPDATE answers SET comment_language = ? WHERE respondent_id = ? AND item = ?",
             (language, respondent_id, item),
         )
@@ -588,7 +627,7 @@ class Repository:
     ) -> None:
         """Store a voice comment; a new recording replaces the previous one."""
         await self.reach(respondent_id, item, version=version, now=now)
-        await self._write(
+        await self._defer(
             "UPDATE answers SET voice_file_id = ?, voice_unique_id = ?, voice_duration = ?"
             " WHERE respondent_id = ? AND item = ?",
             (file_id, unique_id, duration, respondent_id, item),
@@ -597,7 +636,7 @@ class Repository:
 
     async def clear_comment(self, respondent_id: int, item: str, *, now: datetime) -> None:
         """Remove the item's text and voice comment."""
-        await self._write(
+        await self._defer(
             "DELETE FROM comment_parts WHERE respondent_id = ? AND item = ?",
             (respondent_id, item),
         )
@@ -634,7 +673,7 @@ class Repository:
 
     async def count_reminder(self, user_id: int) -> None:
         """Note that one more reminder was queued for the user."""
-        await self._write(
+        await self._defer(
             "UPDATE users SET reminders_sent = reminders_sent + 1 WHERE user_id = ?", (user_id,)
         )
 
@@ -650,7 +689,7 @@ class Repository:
     ) -> None:
         """Queue one message for the pump."""
         moment = timestamp(now)
-        await self._write(
+        await self._defer(
             "INSERT INTO outbox (kind, batch, user_id, chat_id, payload, next_at, created_at)"
             " VALUES (?, ?, ?, ?, ?, ?, ?)",
             (kind, batch, user_id, chat_id, json.dumps(payload, ensure_ascii=False), moment,
@@ -697,13 +736,13 @@ class Repository:
                     )
                 )  # fmt: skip
         if cancelled:
-            await self._write(
+            await self._defer(
                 "UPDATE outbox SET status = 'cancelled', last_error = 'recipient not eligible'"
                 f" WHERE id IN ({','.join('?' * len(cancelled))})",
                 tuple(cancelled),
             )
         if claimed:
-            await self._write(
+            await self._defer(
                 "UPDATE outbox SET status = 'sending', attempts = attempts + 1"
                 f" WHERE id IN ({','.join('?' * len(claimed))})",
                 tuple(message.id for message in claimed),
@@ -712,21 +751,21 @@ class Repository:
 
     async def outbox_unknown(self, message_id: int, error: str) -> None:
         """Telegram may or may not have delivered it (a read timeout): never sent again."""
-        await self._write(
+        await self._defer(
             "UPDATE outbox SET status = 'unknown', last_error = ? WHERE id = ?",
             (error[:500], message_id),
         )
 
     async def outbox_sent(self, message_id: int, *, telegram_id: int, now: datetime) -> None:
         """Telegram accepted the message."""
-        await self._write(
+        await self._defer(
             "UPDATE outbox SET status = 'sent', sent_message_id = ?, sent_at = ? WHERE id = ?",
             (telegram_id, timestamp(now), message_id),
         )
 
     async def outbox_blocked(self, message_id: int, user_id: int) -> None:
         """The person blocked the bot: nothing is ever sent to them again."""
-        await self._write(
+        await self._defer(
             "UPDATE outbox SET status = 'blocked', last_error = 'blocked' WHERE id = ?",
             (message_id,),
         )
@@ -734,11 +773,11 @@ class Repository:
 
     async def mark_blocked(self, user_id: int) -> None:
         """Telegram answered 403 for this user."""
-        await self._write("UPDATE users SET blocked = 1 WHERE user_id = ?", (user_id,))
+        await self._defer("UPDATE users SET blocked = 1 WHERE user_id = ?", (user_id,))
 
     async def outbox_failed(self, message_id: int, error: str) -> None:
         """The message cannot be delivered (a bad request, or too many attempts)."""
-        await self._write(
+        await self._defer(
             "UPDATE outbox SET status = 'failed', last_error = ? WHERE id = ?",
             (error[:500], message_id),
         )
@@ -747,7 +786,7 @@ class Repository:
         self, message_id: int, *, at: datetime, error: str, counted: bool = True
     ) -> None:
         """Send the message again at `at` (`counted`: this attempt counts towards the limit)."""
-        await self._write(
+        await self._defer(
             "UPDATE outbox SET status = 'pending', next_at = ?, last_error = ?,"
             " attempts = attempts - ? WHERE id = ?",
             (timestamp(at), error[:500], 0 if counted else 1, message_id),
@@ -782,12 +821,12 @@ class Repository:
     async def release_run(self, name: str, occurrence: datetime, previous: str | None) -> None:
         """Give back a claim for `occurrence` whose run failed, so that it runs again."""
         if previous is None:
-            await self._write(
+            await self._defer(
                 "DELETE FROM job_runs WHERE name = ? AND last_run_at = ?",
                 (name, timestamp(occurrence)),
             )
         else:
-            await self._write(
+            await self._defer(
                 "UPDATE job_runs SET last_run_at = ? WHERE name = ? AND last_run_at = ?",
                 (previous, name, timestamp(occurrence)),
             )
@@ -815,7 +854,7 @@ class Repository:
     async def seed_team_chats(self, chats: list[int], *, now: datetime) -> None:
         """Add BOT_TEAM_CHATS once: a chat removed from the bot stays removed."""
         for chat_id in chats:
-            await self._write(
+            await self._defer(
                 "INSERT OR IGNORE INTO team_chats (chat_id, added_at) VALUES (?, ?)",
                 (chat_id, timestamp(now)),
             )
@@ -846,7 +885,7 @@ class Repository:
 
     async def audit(self, actor: int, action: str, detail: str, *, now: datetime) -> None:
         """Write one admin action to the audit log."""
-        await self._write(
+        await self._defer(
             "INSERT INTO audit (at, actor, action, detail) VALUES (?, ?, ?, ?)",
             (timestamp(now), actor, action, detail[:500]),
         )
@@ -865,7 +904,7 @@ class Repository:
 
     async def set_switch(self, name: str, value: str) -> None:
         """Set a switch."""
-        await self._write(
+        await self._defer(
             "INSERT INTO switches (name, value) VALUES (?, ?)"
             " ON CONFLICT (name) DO UPDATE SET value = excluded.value",
             (name, value),
@@ -875,12 +914,12 @@ class Repository:
 
     async def open_draft(self, admin_id: int, admin_chat: int, *, now: datetime) -> int:
         """Start a new broadcast draft for the admin (an earlier unfinished draft is dropped)."""
-        await self._write(
+        await self._defer(
             "UPDATE broadcasts SET status = 'cancelled', finished_at = ?"
             " WHERE admin_id = ? AND status = 'draft'",
             (timestamp(now), admin_id),
         )
-        await self._write(
+        await self._defer(
             "INSERT INTO broadcasts (admin_id, admin_chat, step, draft, created_at)"
             " VALUES (?, ?, 'mode', '{}', ?)",
             (admin_id, admin_chat, timestamp(now)),
@@ -915,7 +954,7 @@ class Repository:
         self, broadcast_id: int, *, step: str, draft: dict[str, Any], audience: str | None
     ) -> None:
         """Store the draft's progress."""
-        await self._write(
+        await self._defer(
             "UPDATE broadcasts SET step = ?, draft = ?, audience = ? WHERE id = ?"
             " AND status = 'draft'",
             (step, json.dumps(draft, ensure_ascii=False), audience, broadcast_id),
@@ -928,7 +967,7 @@ class Repository:
             " WHERE batch = ? AND status = 'pending'",
             (broadcast_id,),
         )
-        await self._write(
+        await self._defer(
             "UPDATE broadcasts SET status = 'cancelled', finished_at = ?"
             " WHERE id = ? AND status IN ('draft', 'sending')",
             (timestamp(now), broadcast_id),
@@ -952,7 +991,7 @@ class Repository:
             f" FROM {RECIPIENTS} AND {where} ORDER BY u.user_id",
             (broadcast_id, moment, moment, *parameters),
         )
-        await self._write(
+        await self._defer(
             "UPDATE broadcasts SET status = 'sending', total = ?, started_at = ? WHERE id = ?",
             (total, moment, broadcast_id),
         )
@@ -960,7 +999,7 @@ class Repository:
 
     async def set_progress(self, broadcast_id: int, message_id: int | None, text: str) -> None:
         """Remember the admin's progress message and what it says."""
-        await self._write(
+        await self._defer(
             "UPDATE broadcasts SET progress_message = coalesce(?, progress_message),"
             " progress_text = ? WHERE id = ?",
             (message_id, text, broadcast_id),
@@ -968,7 +1007,7 @@ class Repository:
 
     async def finish_broadcast(self, broadcast_id: int, *, now: datetime) -> None:
         """Nothing of the broadcast is left to send."""
-        await self._write(
+        await self._defer(
             "UPDATE broadcasts SET status = 'done', finished_at = ? WHERE id = ?"
             " AND status = 'sending'",
             (timestamp(now), broadcast_id),
