@@ -47,6 +47,8 @@ LABELS = {
     "updates_measured": "updates in that run",
     "bare_updates_per_s": "the same harness, a bare PTB handler that only replies (updates/s)",
     "cost_ratio": "bare framework ÷ this bot (how many times slower than PTB alone)",
+    "bare_same_calls_per_s": "a bare PTB handler making the Bot API calls a tap makes (answer the "
+    "button, edit its message, send the next): updates/s",
     "p99_during_export_ms": "p99 latency of one update while the 100,000-respondent export runs",
     "updates_during_export": "updates measured during the export",
     "export_still_running_at_end": "the export was still running when those updates ended",
@@ -102,24 +104,32 @@ def main() -> None:
     """Run, merge with earlier figures, write both reports."""
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument("suites", nargs="*", choices=[*SUITES, []], help="default: all")
-    chosen = parser.parse_args().suites or list(SUITES)
+    parser.add_argument(
+        "--report", action="store_true", help="only rewrite BENCHMARKS.md from the results"
+    )
+    arguments = parser.parse_args()
+    chosen = [] if arguments.report else arguments.suites or list(SUITES)
     results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+    dates = results.pop("measured_at", {})
     for name in chosen:
         print(f"running {name}…", flush=True)
         results.update(SUITES[name]())
+        dates[name] = f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC"
+    results["measured_at"] = dates
     RESULTS.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n")
     lines = [
         "# Benchmarks",
         "",
-        f"Measured by `make bench` on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, "
-        f"{os.cpu_count()} cores, Python {platform.python_version()}, {platform.machine()}. "
-        "Machine-readable: `bench/results.json`. A figure not measured yet is absent.",
+        f"Measured by `make bench` (`python -m bench [suite ...]`), {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}, {platform.machine()}; when each suite last ran: "
+        + (", ".join(f"{name} {when}" for name, when in sorted(dates.items())) or "never")
+        + ". Machine-readable: `bench/results.json`. A figure not measured yet is absent.",
         "",
         "| figure | measured | goal |",
         "|---|---|---|",
     ]
     for key in [*LABELS, *sorted(set(results) - set(LABELS))]:
-        if key not in results:
+        if key not in results or isinstance(results[key], dict):
             continue
         goal, met = GOALS.get(key, ("", None))
         verdict = "" if met is None else (" ✅" if met(results[key]) else " ❌")
