@@ -127,6 +127,7 @@ def run() -> dict[str, Any]:
         "broadcast_25_recipients": PRODUCTION[0],
         "broadcast_25_busiest_second": production["busiest"],
         "broadcast_25_ratio": round(production["ratio"], 3),
+        "broadcast_25_ratio_without_pause": round(production["ratio_without_pause"], 3),
         "broadcast_25_delivered_once": (
             production["delivered"] == production["unique"] == production["expected"]
         ),

@@ -80,6 +80,7 @@ def build_application(
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=settings.zone))
         .context_types(ContextTypes(context=BotContext))
         .post_init(_post_init)
+        .post_stop(jobs.drain)  # while the HTTP client is still open
         .post_shutdown(_post_shutdown)
     )
     if request is not None:

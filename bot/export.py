@@ -18,6 +18,8 @@ however many answers there are; the smaller files go through pandas DataFrames.
 from __future__ import annotations
 
 import math
+import shutil
+import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -58,7 +60,7 @@ NUMERIC_ANSWERS = frozenset({"respondent", "content_version", "stance", "may_quo
 MULTI_ITEMS = ("sectors", "markets")
 EXCEL_ROWS = 1_048_575  # data rows per sheet, under Excel's limit with the header
 PARALLEL_FROM = 20_000  # respondents from which respondents.csv is built in a second process
-SNAPSHOT = ".snapshot.sqlite3"  # the online copy both processes read; removed when done
+SNAPSHOT = "snapshot.sqlite3"  # the online copy both processes read; removed when done
 BOM = "\ufeff"
 
 
@@ -569,7 +571,8 @@ def build_pack(
     """
     out.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
-    snapshot = out / SNAPSHOT
+    # The copy holds everything, Telegram ids too: in a private temporary folder, not the pack.
+    snapshot = Path(tempfile.mkdtemp(prefix="creative-spark-export-")) / SNAPSHOT
     backup(database, snapshot)
     connection = export_connection(snapshot, LocalTime(zone))
     pool = None
@@ -595,8 +598,7 @@ def build_pack(
             tables = write_tables(snapshot, out, content, zone, offset)
     finally:
         connection.close()
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{snapshot}{suffix}").unlink(missing_ok=True)
+        shutil.rmtree(snapshot.parent, ignore_errors=True)
     codebook = codebook_frame(content)
     files = [out / name for name in ("answers.csv", "respondents.csv", "summary.csv")]
     files.append(_write_frame(codebook, out / "codebook.csv"))

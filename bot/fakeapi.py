@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
-from telegram.error import TimedOut
+from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
 BOT_USER = {
@@ -128,7 +128,10 @@ class FakeBotApi(BaseRequest):
         fault = self._fault(api_method, params)
         if fault is not None:
             self.calls.append(Call(api_method, {**params, "_fault": fault.status}, at=arrived))
-            if fault.status == TIMEOUT:  # "connect": never reached Telegram; "read": it did
+            if fault.status == TIMEOUT:  # "connect": never reached Telegram; "read", "lost": did
+                if fault.description == "lost":  # the connection dropped before the answer
+                    lost = httpx.RemoteProtocolError("lost")
+                    raise NetworkError("httpx.RemoteProtocolError: lost") from lost
                 cause = (
                     httpx.ConnectTimeout if fault.description == "connect" else httpx.ReadTimeout
                 )

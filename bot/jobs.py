@@ -95,8 +95,8 @@ class PumpState:
         this clock and Telegram's.
         """
         loop = asyncio.get_running_loop()
-        capacity = max(1, math.floor(rate))
-        window = capacity / rate + WINDOW_MARGIN
+        capacity = max(1, math.floor(rate))  # 2.5/s: two in any second, never three
+        window = max(1.0, 1.0 / rate) + WINDOW_MARGIN
         while len(self.recent) >= capacity and loop.time() < self.recent[-capacity] + window:  # noqa: ASYNC110 - a sliding window, no event to wait for
             await asyncio.sleep(self.recent[-capacity] + window - loop.time())
         self.recent.append(loop.time())
@@ -106,7 +106,7 @@ class PumpState:
     async def drain(self) -> None:
         """Wait until every message handed to Telegram has its answer recorded."""
         while self.sending:
-            await asyncio.gather(*list(self.sending))
+            await asyncio.gather(*list(self.sending), return_exceptions=True)
 
     def count(self, outcome: str) -> None:
         """Tally what happened to one message (the tests and the benchmark read it)."""
@@ -203,7 +203,7 @@ async def remind(context: BotContext) -> None:
     """Queue the reminders that are due, unless it is quiet time."""
     services = _services(context)
     now = services.clock()
-    if quiet(services.settings, now):
+    if quiet(services.settings, now) or not services.open:
         return
     repo = services.repo
     due = await repo.due_reminders(
@@ -232,8 +232,9 @@ async def pump(context: BotContext) -> None:
     """Claim the messages whose sending slots fall in the coming second and send each at its slot.
 
     Never more than BOT_BROADCAST_RATE a second in any one-second window, never more than one a
-    second to one chat. The sends run as the application's tasks, so a slow Telegram does not
-    make the next tick late, and stopping the bot waits for them.
+    second to one chat. The sends run as tasks of their own, so a slow Telegram does not make
+    the next tick late; stopping the bot waits for them (post_stop). Claimed messages are only
+    leased: each is marked as being sent just before its own request.
     """
     services = _services(context)
     job = context.job
@@ -252,13 +253,13 @@ async def pump(context: BotContext) -> None:
     slot, plan = state.next_slot, []
     async with services.repo.transaction():
         messages = await services.repo.claim_outbox(
-            now=now, limit=free, reminders=not quiet(services.settings, now)
+            now=now, limit=free, reminders=services.open and not quiet(services.settings, now)
         )
         for message in messages:
             planned = now + timedelta(seconds=slot - loop_now)
             free_at = state.chat_free.get(message.chat_id, planned)
             if free_at > planned:  # this chat had one less than a second ago: it waits its turn
-                await services.repo.outbox_retry(message.id, at=free_at, error="", counted=False)
+                await services.repo.outbox_defer(message.id, at=free_at)
                 continue
             plan.append((message, slot))
             state.chat_free[message.chat_id] = planned + timedelta(seconds=1)
@@ -278,15 +279,23 @@ async def _deliver(
     """Send one queued message at loop time `at`, and record what Telegram said."""
     loop = asyncio.get_running_loop()
     await asyncio.sleep(max(0.0, at - loop.time()))
-    await state.turn(services.settings.broadcast_rate)
     repo = services.repo
-    if state.paused_until > loop.time():  # a 429 came back while this one waited its turn
+    if state.paused_until <= loop.time():
         async with repo.transaction():
-            await repo.outbox_retry(
-                message.id,
-                at=services.clock() + timedelta(seconds=state.paused_until - loop.time()),
-                error="paused by retry_after", counted=False,
-            )  # fmt: skip
+            taken = await repo.outbox_take(message.id)
+        if not taken:  # cancelled (or its person stopped) while it waited for its slot
+            state.count("withdrawn")
+            return
+        # The window is checked right before the request, after the database's trip, so
+        # that a slow trip cannot bunch requests up.
+        await state.turn(services.settings.broadcast_rate)
+    if state.paused_until > loop.time():  # a 429 came back while this one waited its turn
+        wait_until = services.clock() + timedelta(seconds=state.paused_until - loop.time())
+        async with repo.transaction():
+            await repo.outbox_defer(message.id, at=wait_until)  # not taken yet
+            await repo.outbox_retry(  # taken: back to pending, the attempt not counted
+                message.id, at=wait_until, error="paused by retry_after", counted=False
+            )
         state.count("paused")
         return
     outcome = "sent"
@@ -337,9 +346,9 @@ async def _record_failure(
                 message.id, at=now + timedelta(seconds=wait), error="retry_after", counted=False
             )
             return "retry_after"
-        if isinstance(error, TimedOut) and not _never_sent(error):
-            # Telegram may have delivered it: sending it again could say it twice.
-            await repo.outbox_unknown(message.id, "timed out waiting for Telegram's answer")
+        if isinstance(error, NetworkError) and not _never_sent(error):
+            # The request left: Telegram may have delivered it, and again could say it twice.
+            await repo.outbox_unknown(message.id, f"no answer from Telegram: {error.message}")
             return "unknown"
         if isinstance(error, NetworkError) and not isinstance(error, BadRequest):
             if message.attempts >= MAX_ATTEMPTS:  # 5xx, lost connections: a bounded number
@@ -352,9 +361,16 @@ async def _record_failure(
         return "failed"
 
 
-def _never_sent(error: TimedOut) -> bool:
-    """Whether a timeout happened before the request reached Telegram."""
-    return isinstance(error.__cause__, httpx.ConnectTimeout | httpx.PoolTimeout) or (
+def _never_sent(error: NetworkError) -> bool:
+    """Whether the message surely did not go out: a connection never made, or Telegram's own
+    5xx answer (PTB raises it with no transport error behind it). A read timeout or a
+    connection lost after the request was written may mean it was delivered."""
+    if isinstance(error, BadRequest):
+        return True
+    cause = error.__cause__
+    if cause is None:
+        return not isinstance(error, TimedOut)
+    return isinstance(cause, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout) or (
         "not* sent" in error.message
     )
 
@@ -468,7 +484,7 @@ async def weekly_export(context: BotContext) -> None:
     )
     try:
         await send_pack(context, services, folder, chats, language="en")
-    except RuntimeError:
+    except Exception:
         logger.exception("the weekly export pack could not be built: trying again in an hour")
         async with services.repo.transaction():
             await services.repo.release_run(WEEKLY_EXPORT, occurrence, previous)

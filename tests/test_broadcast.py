@@ -353,6 +353,8 @@ async def test_closing_thanks_everyone_stores_nothing_and_reopening_restores(
     assert (await bot.send(person, "A comment"))[-1].text == thanks
     assert (await bot.send(newcomer, "/start"))[-1].text == thanks
     assert bot.db("SELECT item, stance FROM answers ORDER BY item") == before
+    assert (await bot.send(newcomer, "/help"))[-1].text == thanks
+    assert (await bot.send(newcomer, "/language"))[-1].text == thanks
     assert bot.db("SELECT count(*) FROM users WHERE user_id = ?", newcomer.id) == [(0,)]
     assert any(c.method == "sendDocument" for c in await bot.send(person, "/mydata"))
     assert (await bot.send(owner, "/consultation status"))[-1].text == (

@@ -322,13 +322,14 @@ async def consultation_command(update: Update, context: BotContext) -> None:
 
 # While the consultation is closed ------------------------------------------------------------
 
-STILL_ALLOWED = frozenset({"mydata", "delete", "stop", "help", "language"})
+STILL_ALLOWED = frozenset({"mydata", "delete", "stop"})  # they create no one
 
 
 async def closed_gate(update: Update, context: BotContext) -> None:
     """Runs first: while closed, respondents are thanked and nothing they send is stored.
 
-    Their data rights stay (/mydata, /delete, /stop); admins and groups pass.
+    Their data rights stay (/mydata, /delete, /stop, which never create anyone); everything
+    else, /help and /language too, is answered with thanks. Admins and groups pass.
     """
     services = context.services
     chat, user = update.effective_chat, update.effective_user

@@ -10,7 +10,7 @@ import sqlite3
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
@@ -147,6 +147,7 @@ class Answer:
         return bool(self.comment) or bool(self.voice_file_id)
 
 
+OUTBOX_LEASE = timedelta(seconds=10)  # a claimed message is not claimed again before this
 VOICE_LIST = ".voices.tsv"  # in a pack: voice file name, Telegram file id, for the bot to fetch
 
 
@@ -249,12 +250,12 @@ class Repository:
             self._owner = asyncio.current_task()
             try:
                 yield
+                await self._in_thread(None, None)  # the pending writes and the commit
             except BaseException:
+                # Whatever failed (a statement in the commit's trip too), nothing of it stays.
                 self._pending.clear()
                 await self._db.rollback()
                 raise
-            else:
-                await self._in_thread(None, None)  # the pending writes and the commit
             finally:
                 self._pending.clear()
                 self._owner = None
@@ -706,7 +707,7 @@ class Repository:
     async def claim_outbox(
         self, *, now: datetime, limit: int, reminders: bool = True
     ) -> list[OutboxMessage]:
-        """Take up to `limit` due messages, one per chat; cancel those nobody may receive now.
+        """Lease up to `limit` due messages, one per chat; cancel those nobody may receive now.
 
         Reminders stay queued while `reminders` is False (quiet hours). A person who blocked
         the bot or used /stop gets nothing; a reminder is dropped once its person finished.
@@ -741,13 +742,31 @@ class Repository:
                 f" WHERE id IN ({','.join('?' * len(cancelled))})",
                 tuple(cancelled),
             )
-        if claimed:
+        if claimed:  # leased, still pending: a crash now loses none of them
             await self._defer(
-                "UPDATE outbox SET status = 'sending', attempts = attempts + 1"
-                f" WHERE id IN ({','.join('?' * len(claimed))})",
-                tuple(message.id for message in claimed),
+                f"UPDATE outbox SET next_at = ? WHERE id IN ({','.join('?' * len(claimed))})",
+                (timestamp(now + OUTBOX_LEASE), *(message.id for message in claimed)),
             )
         return claimed
+
+    async def outbox_take(self, message_id: int) -> bool:
+        """Mark a leased message as being sent, just before its request; False if it was
+        cancelled or taken meanwhile. A crash after this marks it unknown, never resent."""
+        return (
+            await self._write(
+                "UPDATE outbox SET status = 'sending', attempts = attempts + 1"
+                " WHERE id = ? AND status = 'pending'",
+                (message_id,),
+            )
+            > 0
+        )
+
+    async def outbox_defer(self, message_id: int, *, at: datetime) -> None:
+        """A leased message not taken yet waits until `at` (a pause, its chat's turn)."""
+        await self._defer(
+            "UPDATE outbox SET next_at = ? WHERE id = ? AND status = 'pending'",
+            (timestamp(at), message_id),
+        )
 
     async def outbox_unknown(self, message_id: int, error: str) -> None:
         """Telegram may or may not have delivered it (a read timeout): never sent again."""
@@ -785,10 +804,11 @@ class Repository:
     async def outbox_retry(
         self, message_id: int, *, at: datetime, error: str, counted: bool = True
     ) -> None:
-        """Send the message again at `at` (`counted`: this attempt counts towards the limit)."""
+        """Send a message being sent again at `at` (`counted`: the attempt counts towards the
+        limit)."""
         await self._defer(
             "UPDATE outbox SET status = 'pending', next_at = ?, last_error = ?,"
-            " attempts = attempts - ? WHERE id = ?",
+            " attempts = attempts - ? WHERE id = ? AND status = 'sending'",
             (timestamp(at), error[:500], 0 if counted else 1, message_id),
         )
 
