@@ -476,7 +476,7 @@ async def weekly_export(context: BotContext) -> None:
     if not claimed:
         logger.info("the weekly export of %s already ran", occurrence)
         return
-    chats = team_chats(services)
+    chats = list(services.team_chats)
     if not chats:
         logger.warning("the weekly export ran, but no team chat is configured")
     folder = services.settings.export_dir / occurrence.astimezone(services.settings.zone).strftime(
@@ -507,11 +507,6 @@ async def _tell(context: BotContext, chat_id: int, text: str) -> None:
         await context.bot.send_message(chat_id, text)
     except TelegramError as error:
         logger.warning("a team chat could not be told: %s", error.message)
-
-
-def team_chats(services: Services) -> list[int]:
-    """The chats that receive export packs."""
-    return list(services.team_chats)
 
 
 async def build_pack(services: Services, folder: Path, *options: str) -> list[Path]:

@@ -10,6 +10,7 @@ from bot import jobs
 from bot.i18n import translator
 from bot.storage.repository import timestamp
 from tests.conftest import OWNER, Harness, Person, walk_to
+from tests.test_jobs import run
 
 ADMIN = 900_002
 REFUSAL = translator("en").gettext("Sorry, this is for the consultation's team.")
@@ -42,14 +43,6 @@ CROWD = (
 )
 
 
-async def run(bot: Harness, name: str) -> None:
-    assert bot.app is not None and bot.app.job_queue is not None
-    (job,) = bot.app.job_queue.get_jobs_by_name(name)
-    await job.run(bot.app)
-    if name == jobs.PUMP:
-        await job.data.drain()
-
-
 async def deliver(bot: Harness) -> None:
     """Run the pump until the queue is empty (the bot's clock moves a second each turn)."""
     for _ in range(20):
@@ -71,6 +64,15 @@ async def compose(bot: Harness, admin: Person, *texts: str, each: bool = False) 
     await bot.tap(admin, f"b:{number}:mode:{'each' if each else 'all'}")
     for text in texts:
         await bot.send(admin, text)
+    return number
+
+
+async def send_to_all(bot: Harness, admin: Person, text: str) -> int:
+    """Compose one text for everyone, no picture, to all, and press Send."""
+    number = await compose(bot, admin, text)
+    await bot.tap(admin, f"b:{number}:skip")
+    await bot.tap(admin, f"b:{number}:aud:all")
+    await bot.tap(admin, f"b:{number}:send")
     return number
 
 
@@ -169,10 +171,7 @@ async def test_status_and_cancel_while_sending(bot: Harness) -> None:
     people(bot, *CROWD)
     bot.settings.broadcast_rate = 2
     owner = Person(OWNER)
-    number = await compose(bot, owner, "Hello")
-    await bot.tap(owner, f"b:{number}:skip")
-    await bot.tap(owner, f"b:{number}:aud:all")
-    await bot.tap(owner, f"b:{number}:send")
+    number = await send_to_all(bot, owner, "Hello")
     await run(bot, jobs.PUMP)  # two a second: two of four sent
     status = await bot.send(owner, "/broadcast status")
     assert status[-1].text == f"Broadcast #{number}: 2 / 4 · 0 blocked · 0 failed"
@@ -195,10 +194,7 @@ async def test_a_broadcast_resumes_after_a_restart_and_nobody_gets_it_twice(
     people(bot, *[(2000 + i, "en", "in_progress", "student", "direct", 1) for i in range(12)])
     bot.settings.broadcast_rate = 5
     owner = Person(OWNER)
-    number = await compose(bot, owner, "Hello again")
-    await bot.tap(owner, f"b:{number}:skip")
-    await bot.tap(owner, f"b:{number}:aud:all")
-    await bot.tap(owner, f"b:{number}:send")
+    number = await send_to_all(bot, owner, "Hello again")
     await run(bot, jobs.PUMP)  # five sent
     bot.db_write(
         "UPDATE outbox SET status = 'sending' WHERE id = (SELECT min(id) FROM outbox"
@@ -231,10 +227,7 @@ async def test_blocked_and_vanished_recipients_are_counted_and_never_written_to_
     bot.api.chat_faults[1002] = Fault(403, "Forbidden: bot was blocked by the user")
     bot.api.chat_faults[1003] = Fault(400, "Bad Request: chat not found")
     owner = Person(OWNER)
-    number = await compose(bot, owner, "Hi")
-    await bot.tap(owner, f"b:{number}:skip")
-    await bot.tap(owner, f"b:{number}:aud:all")
-    await bot.tap(owner, f"b:{number}:send")
+    number = await send_to_all(bot, owner, "Hi")
     await deliver(bot)
     await run(bot, jobs.PROGRESS)
     assert bot.api.sent(OWNER)[-1].text.startswith(

@@ -31,7 +31,7 @@ def may_see_results(services: Services, update: Update) -> bool:
     chat = update.effective_chat
     if chat is None:
         return False
-    if chat.id in jobs.team_chats(services):
+    if chat.id in services.team_chats:
         return True
     return chat.type == ChatType.PRIVATE and services.is_admin(user.id if user else None)
 

@@ -455,11 +455,6 @@ async def progress_text(services: Services, broadcast: Broadcast, language: str)
             "Broadcast #{number} finished: {sent} delivered · {blocked} blocked · {failed} failed"
             " · {cancelled} not sent"
         ).format(**figures)
-    if broadcast.status == "cancelled":
-        return _(
-            "Broadcast #{number} cancelled: {sent} delivered · {blocked} blocked · {failed} failed"
-            " · {cancelled} not sent"
-        ).format(**figures)
     return _("Broadcast #{number}: {done} / {total} · {blocked} blocked · {failed} failed").format(
         **figures
     )
