@@ -31,8 +31,14 @@ run: install
 test: install
 	$(BIN)/python -m pytest -q
 
+# `make bench` runs every benchmark; `make bench hostile` (or langid, export, ...) only those named.
+BENCHES := langid export updates broadcast startup hostile
 bench: install
-	$(BIN)/python -m bench
+	$(BIN)/python -m bench $(filter $(BENCHES),$(MAKECMDGOALS))
+
+ifneq ($(filter bench,$(MAKECMDGOALS)),)
+$(BENCHES): ; @:
+endif
 
 lint: install
 	$(BIN)/ruff check bot tests bench tools

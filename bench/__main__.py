@@ -14,7 +14,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import broadcast, export, langid, startup, updates
+from bench import broadcast, export, hostile, langid, startup, updates
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results.json"
@@ -39,6 +39,8 @@ GOALS = {
     "langid_kk_stripped": ("≥ 0.90", lambda v: v >= 0.90),
     "langid_median_ms": ("≤ 2 ms", lambda v: v <= 2),
     "langid_load_ms": ("≤ 500 ms (start-up cost)", lambda v: v <= 500),
+    "hostile_worst_ms": ("≤ 50 ms", lambda v: v <= 50),
+    "hostile_errors": ("0", lambda v: v == 0),
 }
 LABELS = {
     "updates_per_s": "updates handled per second, 1,000 respondents interleaved, real SQLite",
@@ -90,11 +92,23 @@ LABELS = {
     "langid_model_ngrams": "language model n-grams (Russian + Kazakh on a Russian keyboard)",
     "langid_rows": "corpus rows",
     "langid_short_rows": "corpus rows of 1–4 words",
+    "hostile_worst_ms": "hostile text on the comment path: worst time of one update, median of "
+    "3 rounds (ms)",
+    "hostile_median_ms": "hostile text on the comment path: median time of one update (ms)",
+    "hostile_worst_input": "hostile text on the comment path: the worst input",
+    "hostile_updates": "hostile text on the comment path: updates timed (3 rounds)",
+    "hostile_parts_worst_ms": "100 parts of 4,000 characters on one comment: worst part (ms)",
+    "hostile_last_parts_ms": "100 parts of 4,000 characters on one comment: worst of the last "
+    "10 (ms)",
+    "hostile_slowest_call_ms": "hostile text on the comment path: the slowest single call, "
+    "machine noise included (ms)",
+    "hostile_errors": "hostile text on the comment path: updates that logged an error",
 }
 
 
 SUITES = {
     "langid": langid.run,
+    "hostile": hostile.run,
     "export": export.run,
     "updates": updates.run,
     "broadcast": broadcast.run,

@@ -23,7 +23,13 @@ def _settings() -> Settings:
     try:
         return Settings()
     except ValidationError as exc:
-        sys.exit(f"configuration error:\n{exc}")
+        # Pydantic's own text quotes the input, and the input of a check across variables is
+        # all of them: the start of the token, the end of the webhook secret. Name and reason only.
+        lines = []
+        for error in exc.errors(include_url=False, include_input=False):
+            variable = f"BOT_{str(error['loc'][0]).upper()}: " if error["loc"] else ""
+            lines.append(f"  {variable}{error['msg'].removeprefix('Value error, ')}")
+        sys.exit("configuration error:\n" + "\n".join(lines))
 
 
 def _content(settings: Settings, path: Path | None = None) -> Content:
@@ -46,6 +52,12 @@ def cmd_run(args: argparse.Namespace) -> None:
     install_redaction(settings.token.get_secret_value())
     application = build_application(settings, _content(settings))
     if settings.webhook_url:
+        from bot.webhook import limit_webhook_server  # noqa: PLC0415
+
+        try:
+            limit_webhook_server()
+        except RuntimeError as exc:
+            sys.exit(str(exc))
         secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
         application.run_webhook(
             listen=settings.listen,

@@ -113,7 +113,7 @@ def _register(application: Application) -> None:  # type: ignore[type-arg]
             CommandHandler("mydata", account.mydata_command, filters=private),
             CommandHandler("delete", account.delete_command, filters=private),
             CommandHandler("stop", account.stop_command, filters=private),
-            CallbackQueryHandler(account.on_delete_tap, pattern=r"^c:del:[yn]$"),
+            CallbackQueryHandler(account.on_delete_tap, pattern=account.DELETE_DATA),
             # The team's commands, in private chats and in team chats.
             # Not blocking: a pack takes seconds, respondents' updates go on meanwhile.
             CommandHandler("export", admin.export_command, filters=new_message, block=False),

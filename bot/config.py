@@ -14,7 +14,9 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 MAX_BROADCAST_RATE = 30  # Telegram's bulk limit for one bot, messages per second
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _SCHEDULE = re.compile(r"^(mon|tue|wed|thu|fri|sat|sun)\s+([01]?\d|2[0-3]):([0-5]\d)$")
-_SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+# Telegram accepts 1-256 of these characters; 32 at least, so that the secret cannot be guessed
+# by trying (`secrets.token_urlsafe(32)` makes 43).
+_SECRET = re.compile(r"[A-Za-z0-9_-]{32,256}")
 
 
 def _id_list(value: object) -> object:
@@ -43,7 +45,7 @@ class Settings(BaseSettings):
     broadcast_rate: float = 15
     webhook_url: str | None = None
     webhook_secret: SecretStr | None = None
-    listen: str = "0.0.0.0"  # noqa: S104 - webhook mode listens on all interfaces by design
+    listen: str = "127.0.0.1"  # behind a reverse proxy on the same host; see the README
     port: int = 8443
     content: Path | None = None
 
@@ -82,9 +84,11 @@ class Settings(BaseSettings):
     def _webhook_needs_secret(self) -> Settings:
         if self.webhook_url:
             secret = self.webhook_secret.get_secret_value() if self.webhook_secret else ""
-            if not _SECRET.match(secret):
+            if not _SECRET.fullmatch(secret):
                 raise ValueError(
-                    "BOT_WEBHOOK_SECRET is required in webhook mode: 1-256 of A-Z a-z 0-9 _ -"
+                    "BOT_WEBHOOK_SECRET is required in webhook mode: 32-256 characters of "
+                    f"A-Z a-z 0-9 _ - (the value given has {len(secret)} characters). Make one "
+                    'with: python -c "import secrets; print(secrets.token_urlsafe(32))"'
                 )
         return self
 

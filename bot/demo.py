@@ -249,5 +249,8 @@ async def run_demo(
             line = await loop.run_in_executor(None, stream.readline)
             if not line:
                 break
+            # A terminal cuts a very long line at its buffer, maybe inside a letter: Telegram
+            # only ever delivers whole UTF-8 text, so the demo mends it the same way.
+            line = line.encode("utf-8", "replace").decode("utf-8", "replace")
             if not await demo.handle(line):
                 break

@@ -3,7 +3,8 @@
 The pack, in one folder:
 - `answers.csv`, `respondents.csv`, `summary.csv`, `codebook.csv`: UTF-8 with BOM (Excel shows
   Cyrillic and Kazakh letters), comma-separated, CRLF; user-written cells that a spreadsheet
-  would run as a formula start with `'`; times in ISO 8601 with the local offset;
+  would run as a formula start with `'`; times in ISO 8601 with the local offset; comments
+  with phone numbers, e-mail addresses, IIN/BIN and card numbers replaced (bot.pii);
 - `consultation.xlsx`: the same four sheets, every text cell a string, never a formula;
 - `chart-kk.png`, `chart-ru.png`, `chart-en.png`: the stance distribution per conclusion;
 - `summary-kk.txt`, `summary-ru.txt`, `summary-en.txt`: a few lines for a chat;
@@ -17,10 +18,12 @@ however many answers there are; the smaller files go through pandas DataFrames.
 
 from __future__ import annotations
 
+import functools
 import math
 import shutil
 import tempfile
 import time
+import unicodedata
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
@@ -33,6 +36,7 @@ import pandas as pd
 
 from bot.content import LANGUAGES, Content
 from bot.i18n import translator
+from bot.pii import redact
 from bot.storage.backup import backup
 from bot.storage.repository import (
     VOICE_LIST,
@@ -52,11 +56,22 @@ from bot.storage.repository import (
 ANSWER_COLUMNS = (
     "respondent", "language", "source", "stakeholder_group", "region", "item", "content_version",
     "stance", "choices", "comment", "comment_type", "comment_audio", "comment_language",
-    "may_quote", "status", "answered_at", "revised",
+    "comment_redacted", "may_quote", "status", "answered_at", "revised",
 )  # fmt: skip
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 FORMULA_FIRST = frozenset(FORMULA_STARTS)
-NUMERIC_ANSWERS = frozenset({"respondent", "content_version", "stance", "may_quote", "revised"})
+GUARD_WINDOW = 64  # leading characters the guard reads: bounded work per cell, a million cells
+# Skipped before a formula start: spaces, line and paragraph separators, control characters,
+# and format characters (zero-width, BOM, bidi overrides), which a spreadsheet may drop.
+SKIPPED_CATEGORIES = frozenset({"Zs", "Zl", "Zp", "Cc", "Cf"})
+# Letters and marks that show nothing, skipped too: Hangul fillers, the blank Braille pattern,
+# the combining grapheme joiner and the variation selectors.
+BLANKS = frozenset(
+    "\u115f\u1160\u3164\uffa0\u2800\u034f" + "".join(map(chr, range(0xFE00, 0xFE10)))
+)
+NUMERIC_ANSWERS = frozenset(
+    {"respondent", "content_version", "stance", "comment_redacted", "may_quote", "revised"}
+)
 MULTI_ITEMS = ("sectors", "markets")
 EXCEL_ROWS = 1_048_575  # data rows per sheet, under Excel's limit with the header
 PARALLEL_FROM = 20_000  # respondents from which respondents.csv is built in a second process
@@ -64,10 +79,29 @@ SNAPSHOT = "snapshot.sqlite3"  # the online copy both processes read; removed wh
 BOM = "\ufeff"
 
 
+@functools.lru_cache(maxsize=4096)
+def _starts_formula(char: str) -> bool | None:
+    """What a character at the start of a cell does: True starts a formula (its NFKC form does:
+    full-width `＝ ＋ － ＠` too), None is skipped over (a quote, a blank), False is text."""
+    normal = unicodedata.normalize("NFKC", char)  # one character: no composing with the next
+    if normal[:1] in FORMULA_FIRST:
+        return True
+    if all(
+        c == "'" or c in BLANKS or unicodedata.category(c) in SKIPPED_CATEGORIES for c in normal
+    ):
+        return None
+    return False
+
+
 def guarded(text: str) -> bool:
-    """Whether a user-written text gets the guarding quote: it starts as a formula would, or
-    with quotes before such a start (so that taking one quote off restores any text exactly)."""
-    return text.lstrip("'")[:1] in FORMULA_FIRST
+    """Whether a user-written text gets the guarding quote: it starts as a formula would, after
+    any blanks, invisible characters and quotes (a quote skipped like a blank: taking one quote
+    off restores any text exactly). Blank as far as the guard reads, a longer text is guarded."""
+    for char in text[:GUARD_WINDOW]:
+        formula = _starts_formula(char)
+        if formula is not None:
+            return formula
+    return len(text) > GUARD_WINDOW
 
 
 def neutralise(value: object) -> object:
@@ -143,6 +177,16 @@ def _field(text: str) -> str:
     return text
 
 
+COMMENT_TYPES = {
+    (False, False): "", (True, False): "text", (False, True): "voice", (True, True): "text+voice"
+}  # fmt: skip
+
+
+def _audio(respondent: int, item: str, voices: int) -> str:
+    """answers.csv's comment_audio: the item's voice files in the pack, in the order sent."""
+    return ";".join(voice_file_name(respondent, item, n) for n in range(1, voices + 1))
+
+
 def write_answers(
     connection: Any,
     content: Content,
@@ -154,7 +198,8 @@ def write_answers(
 
     `people` holds each respondent's leading columns (language, source, group, region) and
     trailing ones (may_quote, status), already formatted. Written line by line rather than
-    through a DataFrame: a million answers take seconds, not a minute.
+    through a DataFrame: a million answers take seconds, not a minute. The pack travels through
+    Telegram: comments go out with personal data replaced (bot.pii), the database keeps them.
     """
     order = {item: n for n, item in enumerate(_items(content))}
     rows = 0
@@ -164,7 +209,7 @@ def write_answers(
         group: list[tuple[int, str]] = []
         lead = tail = ""
         for row in answer_rows(connection, offset_minutes):
-            (respondent, item, version, stance, chosen, comment, has_voice, comment_language,
+            (respondent, item, version, stance, chosen, comment, voices, comment_language,
              answered, revised) = row  # fmt: skip
             if respondent != current:
                 if group:
@@ -174,14 +219,15 @@ def write_answers(
                     group = []
                 current = respondent
                 lead, tail = people[respondent]
-            kind = "text" if comment else "voice" if has_voice else ""
+            kind = COMMENT_TYPES[bool(comment), voices > 0]
+            shown = redact(comment) if comment else ""
             group.append(
                 (
                     order.get(item, 99),
                     f"{respondent},{lead},{item},{version},{'' if stance is None else stance},"
-                    f"{chosen or ''},{_field(comment) if comment else ''},{kind},"
-                    f"{voice_file_name(respondent, item) if has_voice else ''},"
-                    f"{comment_language or ''},{tail},{answered},{revised}\r\n",
+                    f"{chosen or ''},{_field(shown) if shown else ''},{kind},"
+                    f"{_audio(respondent, item, voices)},{comment_language or ''},"
+                    f"{int(shown != (comment or ''))},{tail},{answered},{revised}\r\n",
                 )
             )
         group.sort()
@@ -341,10 +387,13 @@ COLUMN_NOTES = {
     "content_version": "version of the content file the answer was given against",
     "stance": "1 = strongly disagree ... 5 = strongly agree; empty when skipped or not a stance",
     "choices": "chosen option ids, ';'-separated (sectors, markets)",
-    "comment": "the comment as written (several messages joined by line breaks)",
+    "comment": "the comment as written (several messages joined by line breaks), personal"
+    " data replaced (see comment_redacted)",
     "comment_type": "text, voice or empty",
     "comment_audio": "the voice comment's file inside the pack",
     "comment_language": "language the comment is written in: kk, ru, en, or empty",
+    "comment_redacted": "1 if phone numbers, e-mail addresses, IIN/BIN or card numbers in the"
+    " comment became [phone], [e-mail], [IIN], [card] (the database keeps them as written)",
     "may_quote": "1 if comments may be quoted anonymously",
     "wants_news": "1 if the respondent asked for news about the consultation",
     "status": "in_progress until the first submit, then submitted",
@@ -583,9 +632,7 @@ def build_pack(
             pending = pool.submit(write_tables, snapshot, out, content, zone, offset)
         if voices_follow:
             (out / VOICE_LIST).write_text(
-                "".join(
-                    f"{voice_file_name(r, i)}\t{f}\n" for r, i, f in voice_comments(connection)
-                ),
+                "".join(f"{name}\t{file_id}\n" for name, file_id in voice_comments(connection)),
                 encoding="utf-8",
             )
         write_answers(

@@ -39,3 +39,9 @@ def check_catalogs() -> None:
 def N_(message: str) -> str:
     """Mark a text for the catalogs; it is translated later, where the language is known."""
     return message
+
+
+def format_number(value: int, language: str) -> str:
+    """1,240 in English; 1 240 in Kazakh and Russian (a narrow no-break space)."""
+    text = f"{value:,}"
+    return text if language == "en" else text.replace(",", "\u202f")

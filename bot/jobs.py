@@ -44,6 +44,7 @@ from bot.handlers.broadcast import progress_text, send_broadcast_message
 from bot.handlers.context import BotContext, Services
 from bot.i18n import translator
 from bot.journey import callback
+from bot.purge import private_folder
 from bot.ratelimit import NO_RETRY
 from bot.storage.backup import backup
 from bot.storage.repository import VOICE_LIST, Broadcast, OutboxMessage
@@ -55,6 +56,10 @@ PUMP = "outbox-pump"
 WEEKLY_EXPORT = "weekly-export"
 CATCH_UP = "weekly-export-catch-up"
 BACKUP = "daily-backup"
+WITHDRAWALS = "withdrawals"  # cleans the server's copies, then tells the team, once an hour
+WITHDRAWALS_EVERY = 60  # seconds between looks at the withdrawals
+DIGEST_EVERY = timedelta(hours=1)
+DIGEST_LISTED = 3000  # characters of numbers in the digest's text; a longer list is attached
 PROGRESS = "broadcast-progress"
 PROGRESS_EVERY = 3  # seconds between edits of an admin's progress message
 BACKUPS_KEPT = 7
@@ -142,6 +147,10 @@ async def register(application: Application) -> None:  # type: ignore[type-arg]
                                    "coalesce": True}, name=WEEKLY_EXPORT,
     )  # fmt: skip
     queue.run_daily(backup_database, time=time(3, 30, tzinfo=settings.zone), name=BACKUP)
+    queue.run_repeating(
+        withdrawals, interval=WITHDRAWALS_EVERY, first=5, name=WITHDRAWALS,
+        job_kwargs={"max_instances": 1, "coalesce": True},
+    )  # fmt: skip
     occurrence = last_occurrence(settings, services.clock())
     last = await services.repo.last_run(WEEKLY_EXPORT)
     if last is None:
@@ -445,7 +454,7 @@ async def broadcast_progress(context: BotContext) -> None:
 async def backup_database(context: BotContext) -> Path:
     """A consistent online copy into data/backups/, the last seven kept."""
     services = _services(context)
-    folder = services.settings.db.parent / "backups"
+    folder = private_folder(services.settings.db.parent / "backups")
     stamp = services.clock().astimezone(services.settings.zone).strftime("%Y-%m-%d")
     target = folder / f"{services.settings.db.stem}-{stamp}.sqlite3"
     await asyncio.to_thread(backup, services.settings.db, target)
@@ -510,7 +519,11 @@ async def _tell(context: BotContext, chat_id: int, text: str) -> None:
 
 
 async def build_pack(services: Services, folder: Path, *options: str) -> list[Path]:
-    """Write the pack into `folder` in a child process: the bot stays responsive and small."""
+    """Write the pack into `folder` in a child process: the bot stays responsive and small.
+
+    The folder and everything in it are the bot's user's only, like the database. While a
+    pack is written, withdrawals wait to be purged: one made meanwhile is cleaned from it too.
+    """
     settings = services.settings
     environment = {
         **os.environ,
@@ -518,14 +531,100 @@ async def build_pack(services: Services, folder: Path, *options: str) -> list[Pa
         "BOT_TIMEZONE": settings.timezone,
         "BOT_CONTENT": str(settings.content or ""),
     }
+    private_folder(folder)
+    services.packs_building += 1
+    try:
+        out = await _child(
+            ("-m", "bot", "export", "--out", str(folder), *options), environment, "the export"
+        )
+    finally:
+        services.packs_building -= 1
+    return [Path(line) for line in out.splitlines() if line.strip()]
+
+
+async def _child(arguments: tuple[str, ...], environment: dict[str, str], what: str) -> str:
+    """Run this Python with `arguments` in a child process (files it writes: owner-only);
+    return what it printed."""
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "export", "--out", str(folder), *options,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env=environment,
+        sys.executable, *arguments, stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE, env=environment, umask=0o077,
     )  # fmt: skip
     out, err = await process.communicate()
     if process.returncode != 0:
-        raise RuntimeError(f"the export failed: {err.decode(errors='replace')[-500:]}")
-    return [Path(line) for line in out.decode().splitlines() if line.strip()]
+        raise RuntimeError(f"{what} failed: {err.decode(errors='replace')[-500:]}")
+    return out.decode()
+
+
+# Withdrawals -------------------------------------------------------------------------------
+
+
+async def withdrawals(context: BotContext) -> None:
+    """Clean the server's packs and backups of those who used /delete, then tell the team.
+
+    The team chats get one digest of the numbers an hour at most, however many withdraw (a
+    person cycling /start and /delete cannot flood them); a number is forgotten once it was
+    both purged and told.
+    """
+    services = _services(context)
+    repo = services.repo
+    pending = await repo.withdrawals(untold=False)
+    if pending and not services.packs_building:
+        try:
+            await _purge(services, pending)
+        except Exception:  # the team is told all the same; the purge is tried again
+            logger.exception("the server's copies could not be purged: trying again")
+    untold = await repo.withdrawals(untold=True)
+    now = services.clock()
+    last = await repo.last_run(WITHDRAWALS)
+    if not untold or (last is not None and now - datetime.fromisoformat(last) < DIGEST_EVERY):
+        return
+    async with repo.transaction():
+        await repo.claim_run(WITHDRAWALS, now)
+        await repo.withdrawals_done(untold, told=True, now=now)
+    await _digest(context, services, untold)
+
+
+async def _purge(services: Services, numbers: list[int]) -> None:
+    """Clean the packs under BOT_EXPORT_DIR and the backups of `numbers`, in a child process."""
+    settings = services.settings
+    changed = await _child(
+        ("-m", "bot.purge", "--export-dir", str(settings.export_dir), "--backups",
+         str(settings.db.parent / "backups"), *map(str, numbers)),
+        dict(os.environ), "the purge of withdrawn respondents",
+    )  # fmt: skip
+    async with services.repo.transaction():
+        await services.repo.withdrawals_done(numbers, told=False, now=services.clock())
+    logger.info(
+        "%d withdrawn respondent(s) purged from %d copies on the server",
+        len(numbers), len(changed.splitlines()),
+    )  # fmt: skip
+
+
+async def _digest(context: BotContext, services: Services, numbers: list[int]) -> None:
+    """One message to each team chat naming the numbers withdrawn since the last one."""
+    english = translator("en")  # team chats have no language of their own
+    listing = ", ".join(map(str, numbers))
+    attached = len(listing) > DIGEST_LISTED
+    text = english.ngettext(
+        "Withdrawn since the last notice ({count} respondent): {numbers}. Their data is erased "
+        "from the bot, and from its packs and backups on the server. Please remove them from "
+        "the export packs you received earlier.",
+        "Withdrawn since the last notice ({count} respondents): {numbers}. Their data is erased "
+        "from the bot, and from its packs and backups on the server. Please remove them from "
+        "the export packs you received earlier.",
+        len(numbers),
+    ).format(
+        count=len(numbers), numbers=english.gettext("listed in the file") if attached else listing
+    )
+    for chat_id in services.team_chats:
+        try:
+            await context.bot.send_message(chat_id, text, parse_mode=None)
+            if attached:
+                await context.bot.send_document(
+                    chat_id, listing.replace(", ", "\n").encode(), filename="withdrawn.txt"
+                )
+        except TelegramError as error:
+            logger.warning("a team chat could not be told of withdrawals: %s", error.message)
 
 
 async def download_voices(context: BotContext, folder: Path) -> int:
@@ -538,7 +637,7 @@ async def download_voices(context: BotContext, folder: Path) -> int:
     fetched = 0
     for name, file_id in voices:
         target = folder / name
-        target.parent.mkdir(parents=True, exist_ok=True)
+        private_folder(target.parent)
         try:
             telegram_file = await context.bot.get_file(file_id)
             await telegram_file.download_to_drive(target)

@@ -102,6 +102,21 @@ class Journey:
         self.questions = tuple(questions)
         self.steps = (LANGUAGE, AGE, CONSENT, QUOTE, NEWS, *self.questions, REVIEW)
 
+    def settle(self, step: str, *, editing: bool) -> tuple[str, bool]:
+        """Where someone stored at `step` (`editing` or not) stands in this journey.
+
+        The step itself while the journey has it; after a revised content file with fewer
+        conclusions, a stance or comment step it no longer has leads on to the questions after
+        the conclusions (to the review while editing); any other unknown step to the review.
+        Answers are never touched: only where the person stands.
+        """
+        if step in (*self.steps, DONE, DECLINED):
+            return step, editing
+        number = conclusion_number(step)
+        if number is not None and number > self.conclusions and not editing:
+            return SECTORS, False
+        return REVIEW, False
+
     def knows(self, step: str) -> bool:
         """Whether `step` is a step of this journey that buttons can answer."""
         return step in self.steps

@@ -17,8 +17,17 @@ langdetect has no Kazakh profile, so Kazakh is recognised here, before langdetec
    ("Да, да", "Ага", "Кайф") stay Russian; "Жок" or "Келисемин" carry enough.
 4. Otherwise langdetect, restricted to its own Russian and English profiles, decides.
 
-Deterministic (langdetect runs with a fixed seed), and about a hundredth of a millisecond for
-a short reply; `make bench` measures it on the shared corpus.
+Only `MAX_CHARS` (500) characters are read, from the first word on: a comment shows its
+language in its first sentences (the shared corpus's longest row has 209 characters), and a
+message of 4,096 characters costs no more than a paragraph. No pattern can backtrack: links and
+e-mail addresses are found token by token with `str.find`, and every pattern is a character
+class, or one class repeated with nothing after it. So the patterns, the trigram loop and
+langdetect (its n-gram pass is linear, its sampling a fixed number of rounds) each read those
+characters a fixed number of times.
+
+Deterministic (langdetect runs with a fixed seed); a fraction of a millisecond for a reply, a
+few milliseconds at most. `python -m bench langid` measures it on the shared corpus, and
+`python -m bench hostile` on adversarial texts through the whole comment path.
 """
 
 from __future__ import annotations
@@ -42,8 +51,12 @@ LATIN_MARKS = 3  # points of 2021 Latin Kazakh marks in a mostly Latin text
 BACKOFF = math.log(0.4)  # "stupid back-off" from a trigram to a bigram to a letter
 UNSEEN = math.log(1e-6)  # a letter the model never saw
 
-_NOISE = re.compile(r"https?://\S+|www\.\S+|\S+@\S+\.\S+|[@/]\w+", re.IGNORECASE)
+MAX_CHARS = 500  # characters of a text that are read: the rest changes nothing
+
+_LINKS = ("http://", "https://", "www.")  # a link runs from one of these to the token's end
+_HANDLE = re.compile(r"[@/]\w+")  # @mention, /command: nothing after the run to backtrack for
 _WORD = re.compile(r"[^\W\d_]+")
+_LETTER = re.compile(r"[^\W\d_]")
 _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 _LATIN = re.compile(r"[a-zà-ÿāăąćčēğıłńňñōőśşšūůűźżž]")
 _KAZAKH = re.compile(r"[әғқңөұүһі]")
@@ -54,9 +67,29 @@ _FOREIGN_LATIN = re.compile(r"[à-ãå-ëì-ïðòóôõøùúûý-ÿāăąćč�
 _LOOKALIKES = str.maketrans("aceopxyiə", "асеорхуіә")
 
 
+def _without_links(token: str) -> str:
+    """A whitespace-free, lower-case token without an e-mail address or a link in it."""
+    at = token.find("@", 1)
+    if at > 0 and 0 < token.find(".", at + 2) < len(token) - 1:
+        return ""  # name@host.domain, and whatever is glued to it
+    starts = [
+        start
+        for start, link in zip(map(token.find, _LINKS), _LINKS, strict=True)
+        if 0 <= start < len(token) - len(link)
+    ]  # a bare "www." is no link
+    return token[: min(starts)] if starts else token
+
+
 def _words(text: str) -> list[str]:
     """The words of a text, lower case, with Latin lookalikes in Cyrillic words made Cyrillic."""
-    text = _NOISE.sub(" ", unicodedata.normalize("NFC", text or "")).lower()
+    text = text or ""
+    first = _LETTER.search(text)  # padding before the words (spaces, emoji) is not read
+    if first is None:
+        return []
+    # From the start of that letter's token, so that "@name" or a link stays whole.
+    start = max(text.rfind(space, 0, first.start()) for space in " \n\t\u00a0") + 1
+    text = unicodedata.normalize("NFC", text[start : start + MAX_CHARS]).lower()
+    text = _HANDLE.sub(" ", " ".join(map(_without_links, text.split())))
     words = []
     for word in _WORD.findall(text):
         read = word.translate(_LOOKALIKES) if _CYRILLIC.search(word) else word
@@ -130,7 +163,7 @@ def detect_language(text: str) -> str | None:
     joined = " ".join(words)
     cyrillic, latin = len(_CYRILLIC.findall(joined)), len(_LATIN.findall(joined))
     cyrillic_words = [word for word in words if _CYRILLIC.search(word)]
-    latin_words = [word for word in words if _LATIN.search(word) and word not in cyrillic_words]
+    latin_words = [word for word in words if _LATIN.search(word) and not _CYRILLIC.search(word)]
     if cyrillic_words and len(cyrillic_words) >= len(latin_words):
         marked = sum(1 for word in cyrillic_words if _KAZAKH.search(word))
         if marked >= KAZAKH_SHARE * len(cyrillic_words) or _keyboard_kazakh(cyrillic_words):

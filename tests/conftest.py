@@ -121,6 +121,14 @@ class Harness:
         await self._running.__aexit__(None, None, None)
         await self.start()
 
+    async def run_job(self, name: str) -> list[Call]:
+        """Run a registered job once, as the JobQueue would; return the Bot API calls it made."""
+        assert self.app is not None and self.app.job_queue is not None
+        before = len(self.api.calls)
+        (job,) = self.app.job_queue.get_jobs_by_name(name)
+        await job.run(self.app)
+        return self.api.calls[before:]
+
     # Sending -------------------------------------------------------------------------------
 
     async def feed(self, raw: dict[str, Any]) -> list[Call]:
@@ -266,9 +274,11 @@ async def bot(settings: Settings, content: Content) -> AsyncIterator[Harness]:
 
 
 async def walk_to(bot: Harness, person: Person, step: str, language: str = "en") -> None:
-    """Walk a new respondent from /start to `step` with plain answers."""
-    await bot.send(person, "/start")
-    await bot.tap(person, f"c:lang:{language}")
+    """Walk a respondent to `step` with plain answers: a newcomer from /start, anyone else on
+    from where they stand (in the bot's current content)."""
+    if _current(bot, person) is None:
+        await bot.send(person, "/start")
+        await bot.tap(person, f"c:lang:{language}")
     path = [
         ("cons", "c:age:y"),
         ("quote", "c:cons:y"),
@@ -279,13 +289,17 @@ async def walk_to(bot: Harness, person: Person, step: str, language: str = "en")
         ("gen", "c:ageb:18-24"),
         ("s1", "c:gen:_pns"),
     ]
-    for number in range(1, 7):
+    conclusions = len(bot.content.conclusions)
+    for number in range(1, conclusions + 1):
         path += [(f"m{number}", f"c:s{number}:4"), (f"s{number + 1}", f"c:m{number}:_none")]
-    path[-1] = ("sec", "c:m6:_none")
+    path[-1] = ("sec", f"c:m{conclusions}:_none")
     path += [("mkt", "c:sec:_done"), ("idea", "c:mkt:_done"), ("rev", "c:idea:_none")]
     for reached, data in path:
-        if step == _current(bot, person):
+        current = _current(bot, person)
+        if step == current:
             return
+        if data.split(":")[1] != current:  # a step already behind them
+            continue
         await bot.tap(person, data)
         assert _current(bot, person) == reached, (reached, _current(bot, person))
     assert _current(bot, person) == step

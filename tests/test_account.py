@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot import jobs
 from bot.i18n import translator
 from tests.conftest import Harness, Person, walk_to
 
@@ -28,8 +29,10 @@ async def test_delete_after_confirmation_erases_every_row_and_tells_the_team(
         assert bot.db(f"SELECT count(*) FROM {table} WHERE respondent_id = ?", number) == [(0,)]
     ((other_number,),) = bot.db("SELECT id FROM respondents WHERE user_id = ?", other.id)
     assert bot.db("SELECT DISTINCT respondent_id FROM answers") == [(other_number,)]
-    (notice,) = bot.api.sent(TEAM_CHAT)
-    assert f"Respondent {number} withdrew" in notice.text
+    assert bot.api.sent(TEAM_CHAT) == []  # the team hears of it in the hourly digest
+    (notice,) = [c for c in await bot.run_job(jobs.WITHDRAWALS) if c.method == "sendMessage"]
+    assert notice.params["chat_id"] == TEAM_CHAT
+    assert f"(1 respondent): {number}." in notice.text
     assert str(person.id) not in notice.text
     await bot.send(person, "/start")
     await bot.tap(person, "c:lang:en")
@@ -84,8 +87,6 @@ async def test_delete_leaves_no_row_about_the_person_in_any_table(bot: Harness) 
     """Every table, every column: no value that is the person's id or pseudonymous number."""
     import sqlite3  # noqa: PLC0415
 
-    from bot import jobs  # noqa: PLC0415
-
     person = Person(7_777_777_301)
     await walk_to(bot, person, "m1")
     await bot.send(person, "A comment in two parts.")
@@ -99,6 +100,9 @@ async def test_delete_leaves_no_row_about_the_person_in_any_table(bot: Harness) 
     assert bot.db("SELECT count(*) FROM outbox WHERE user_id = ?", person.id) == [(1,)]
     await bot.send(person, "/delete")
     await bot.tap(person, "c:del:y")
+    # Only the number waits, for the team's digest and the purge of the server's copies...
+    assert bot.db("SELECT respondent_id FROM withdrawals") == [(number,)]
+    await bot.run_job(jobs.WITHDRAWALS)  # ...which, done, forget it too
     leftovers = []
     with sqlite3.connect(bot.settings.db) as connection:
         tables = [

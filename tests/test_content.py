@@ -62,7 +62,7 @@ def broken(tmp_path: Path, old: str, new: str) -> Path:
             "Principal investigator: {pi}",
             "unknown placeholder",
         ),
-        ("version = 1", "version = 0", "version: a whole number"),
+        ("version = 2", "version = 0", "version: a whole number"),
         ('id = "conclusion-2"', 'id = "conclusion-9"', "expected 'conclusion-2'"),
     ],
 )
@@ -90,7 +90,7 @@ def test_check_content_command_exits_1_on_a_broken_file(tmp_path: Path) -> None:
     good = subprocess.run(
         [sys.executable, "-m", "bot", "check-content"], capture_output=True, text=True, check=False
     )
-    assert good.returncode == 0 and "ok: version 1, 6 conclusions" in good.stdout
+    assert good.returncode == 0 and "ok: version 2, 6 conclusions" in good.stdout
 
 
 def test_not_toml_is_refused(tmp_path: Path) -> None:

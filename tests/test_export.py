@@ -65,7 +65,7 @@ async def test_the_pack_has_the_contract_columns_and_is_safe_for_excel(
     skipped = answers[1]
     assert skipped["item"] == "conclusion-2" and skipped["stance"] == ""
     assert skipped["comment_type"] == "voice"
-    assert skipped["comment_audio"] == f"voice/{skipped['respondent']}-conclusion-2.ogg"
+    assert skipped["comment_audio"] == f"voice/{skipped['respondent']}-conclusion-2-1.ogg"
     items = [r["item"] for r in answers if r["respondent"] == answers[-1]["respondent"]]
     assert items == [f"conclusion-{n}" for n in range(1, 7)] + ["sectors", "markets", "idea"]
 

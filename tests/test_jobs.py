@@ -196,6 +196,11 @@ def queue(bot: Harness, users: list[int], *, kind: str = "broadcast") -> None:
             " VALUES (?, ?, 'in_progress', ?, ?)",
             [(user, user, moment, moment) for user in users],
         )
+        connection.executemany(  # consented, and asked for news: broadcasts may reach them
+            "INSERT OR IGNORE INTO respondents (user_id, consented_at, consent_version,"
+            " started_at, wants_news) VALUES (?, ?, 1, ?, 1)",
+            [(user, moment, moment) for user in users],
+        )
         connection.executemany(
             "INSERT INTO outbox (kind, user_id, chat_id, payload, next_at, created_at)"
             " VALUES (?, ?, ?, ?, ?, ?)",

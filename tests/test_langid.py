@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import math
+import time
+
 import pytest
 
-from bot.langid import detect_language
+from bot.langid import MAX_CHARS, detect_language
 
 KEYBOARD = str.maketrans("әғқңөұүһіӘҒҚҢӨҰҮҺІ", "агкноуухиАГКНОУУХИ")
 
@@ -110,3 +113,64 @@ def test_the_same_text_gets_the_same_answer() -> None:
 def test_what_must_not_be_taken_for_kazakh_and_what_must(text: str, language: str) -> None:
     """Short Russian, lookalike traps, names and accents; and short keyboard Kazakh."""
     assert detect_language(text) == language
+
+
+HOSTILE = {
+    "at-signs": "@" * 4096,
+    "a-at": "a@" * 2048,
+    "one-word": "x" * 4096,
+    "dots-and-at-signs": "ab.c@" * 820,
+    "one-long-link": "http://" + "a" * 4090,
+    "www-run": "www." * 1024,
+    "slashes": "/" * 4096,
+    "cyrillic-word": "қ" * 4096,
+    "a-at-b-dot": "a@b." * 1024,
+    "40,000-at-signs": "@" * 40_000,
+    "40,000-characters-of-words": ("Бұл жақсы идея, бірақ қаржы жоқ. " * 1300)[:40_000],
+}
+
+
+@pytest.mark.parametrize("text", HOSTILE.values(), ids=HOSTILE.keys())
+def test_a_hostile_text_is_labelled_within_50_ms(text: str) -> None:
+    """Runs without spaces and long floods cost milliseconds, not the event loop for minutes.
+
+    The fastest of up to three runs is judged, so a noisy machine does not fail it. 4,096 "@"
+    took 70 s when a pattern with three unbounded runs looked for e-mail addresses.
+    """
+    fastest = math.inf
+    for _ in range(3):
+        begin = time.perf_counter()
+        detect_language(text)
+        fastest = min(fastest, time.perf_counter() - begin)
+        if fastest <= 0.05:
+            break
+    assert fastest <= 0.05
+
+
+@pytest.mark.parametrize("text", HOSTILE.values(), ids=HOSTILE.keys())
+def test_only_the_first_max_chars_characters_are_read(text: str) -> None:
+    """A text longer than the bound is labelled as its first MAX_CHARS characters are."""
+    assert len(text) > MAX_CHARS
+    assert detect_language(text) == detect_language(text[:MAX_CHARS])
+
+
+def test_what_follows_the_bound_changes_nothing() -> None:
+    """A Kazakh comment stays Kazakh whatever a flood after its first characters says."""
+    kazakh = ("Жастарға көбірек мүмкіндік беру керек, әсіресе ауылдарда. " * 20)[:MAX_CHARS]
+    assert detect_language(kazakh) == "kk"
+    assert detect_language(kazakh + "This is English, really. " * 2000) == "kk"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["aigerim@mail.kz", "www.gov.kz", "HTTPS://Example.org/путь", "@creative_bot /start"],
+)
+def test_addresses_links_and_mentions_carry_no_language(text: str) -> None:
+    """E-mail addresses, links (in any case) and @mentions or /commands are not words."""
+    assert detect_language(text) is None
+
+
+def test_padding_before_the_words_does_not_hide_their_language() -> None:
+    """Spaces or emoji before the words are not counted in what the detector reads."""
+    assert detect_language(" " * 600 + "Привет, как у вас дела сегодня?") == "ru"
+    assert detect_language("👍 " * 300 + "Бұл өте жақсы идея, рақмет!") == "kk"

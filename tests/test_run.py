@@ -5,19 +5,27 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+import urllib.error
+import urllib.request
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
 import pytest
+from pydantic import ValidationError
 
+from bot.config import Settings
 from bot.fakeapi import BOT_USER
+from bot.webhook import MAX_BODY_SIZE, limit_webhook_server
 
 TOKEN = "123456:TEST-token-never-logged"
 USER = {"id": 4242, "is_bot": False, "first_name": "Dana", "language_code": "ru"}
@@ -214,89 +222,237 @@ def test_the_token_never_reaches_a_log_line_or_a_traceback(
 
 
 def free_port() -> int:
-    import socket  # noqa: PLC0415
-
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
 
 
-def test_webhook_mode_rejects_updates_without_the_secret(
-    emulator: tuple[Emulator, str], tmp_path: Path
-) -> None:
-    """Over real HTTP on loopback: no secret or a wrong one is refused, the right one works."""
-    import urllib.error  # noqa: PLC0415
-    import urllib.request  # noqa: PLC0415
+EVERY_ADDRESS = "0.0.0.0"  # noqa: S104 - where one test binds the bot, on purpose
+SECRET = "Kq3v-9xW_pL2mZ8tR4yB7nC1dF6hJ0sE"  # 32 characters: the shortest secret accepted
+START = {
+    "update_id": 1,
+    "message": {
+        "message_id": 1, "date": 0, "chat": CHAT, "from": USER, "text": "/start",
+        "entities": [{"type": "bot_command", "offset": 0, "length": 6}],
+    },
+}  # fmt: skip
 
-    state, url = emulator
-    port = free_port()
-    log = tmp_path / "bot.log"
-    env = {
-        **os.environ,
-        "BOT_TOKEN": TOKEN,
-        "BOT_API_URL": url,
-        "BOT_DB": str(tmp_path / "bot.sqlite3"),
-        "BOT_WEBHOOK_URL": f"http://127.0.0.1:{port}/hook",
-        "BOT_WEBHOOK_SECRET": "s3cret-value_1",
-        "BOT_LISTEN": "127.0.0.1",
-        "BOT_PORT": str(port),
-    }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "bot", "run"], env=env, stdout=log.open("ab"),
-        stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    update = {
-        "update_id": 1,
-        "message": {
-            "message_id": 1, "date": 0, "chat": CHAT, "from": USER, "text": "/start",
-            "entities": [{"type": "bot_command", "offset": 0, "length": 6}],
-        },
-    }  # fmt: skip
 
-    def post(secret: str | None) -> int:
+@dataclass(frozen=True)
+class Webhook:
+    """`python -m bot run` in webhook mode on loopback, and the Bot API emulator it calls."""
+
+    state: Emulator
+    port: int
+    log: Path
+
+    def post(self, body: bytes, secret: str | None) -> int:
+        """POST a body to the webhook path; the HTTP status."""
         request = urllib.request.Request(
-            f"http://127.0.0.1:{port}/hook", data=json.dumps(update).encode(), method="POST",
+            f"http://127.0.0.1:{self.port}/hook", data=body, method="POST",
             headers={"Content-Type": "application/json"}
             | ({"X-Telegram-Bot-Api-Secret-Token": secret} if secret else {}),
         )  # fmt: skip
         try:
-            with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310
+            with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
                 return int(response.status)
         except urllib.error.HTTPError as error:
             return int(error.code)
 
+    def exchange(self, head: str, body: Iterable[bytes] = ()) -> bytes | None:
+        """Send raw HTTP; what the server answers within 5 s (b"" if it closed, None if silent)."""
+        with socket.create_connection(("127.0.0.1", self.port), timeout=5) as client:
+            try:
+                client.sendall(head.replace("\n", "\r\n").encode())
+                for chunk in body:
+                    client.sendall(chunk)
+                return client.recv(65536)
+            except (BrokenPipeError, ConnectionResetError):
+                return b""  # refused while we were still sending
+            except TimeoutError:
+                return None
+
+
+@contextmanager
+def webhook_bot(emulator: tuple[Emulator, str], tmp_path: Path, **env: str) -> Iterator[Webhook]:
+    """Run the bot in webhook mode (BOT_LISTEN left to its default unless `env` sets it)."""
+    state, api_url = emulator
+    port = free_port()
+    log = tmp_path / "bot.log"
+    environment = {key: value for key, value in os.environ.items() if key != "BOT_LISTEN"} | {
+        "BOT_TOKEN": TOKEN,
+        "BOT_API_URL": api_url,
+        "BOT_DB": str(tmp_path / "bot.sqlite3"),
+        "BOT_WEBHOOK_URL": f"http://127.0.0.1:{port}/hook",
+        "BOT_WEBHOOK_SECRET": SECRET,
+        "BOT_PORT": str(port),
+        **env,
+    }
+    with log.open("ab") as output:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "bot", "run"], env=environment, stdout=output,
+            stderr=subprocess.STDOUT,
+        )  # fmt: skip
     try:
         deadline = time.monotonic() + 20
-        while not any(p.endswith("/setWebhook") for p in state.paths):
+        while True:  # setWebhook comes first, then the server listens
+            assert process.poll() is None, log.read_text(encoding="utf-8")
             assert time.monotonic() < deadline, log.read_text(encoding="utf-8")
-            time.sleep(0.1)
-        time.sleep(0.5)  # the server listens right after setWebhook
-        assert post(None) == 403
-        assert post("wrong") == 403
-        assert state.sent == []
-        assert post("s3cret-value_1") == 200
-        sent = state.wait_for(1)
-        assert str(sent[0]["chat_id"]) == str(CHAT["id"])
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        yield Webhook(state, port, log)
     finally:
         process.terminate()
         process.wait(timeout=10)
-    assert TOKEN not in log.read_text(encoding="utf-8")
-    assert "s3cret-value_1" not in log.read_text(encoding="utf-8")
+    written = log.read_text(encoding="utf-8")
+    assert TOKEN not in written
+    assert SECRET not in written
 
 
-def test_webhook_mode_will_not_start_without_a_secret(tmp_path: Path) -> None:
-    """BOT_WEBHOOK_URL without BOT_WEBHOOK_SECRET: a configuration error, no server."""
+@pytest.fixture
+def webhook(emulator: tuple[Emulator, str], tmp_path: Path) -> Iterator[Webhook]:
+    with webhook_bot(emulator, tmp_path) as running:
+        yield running
+
+
+def test_webhook_mode_rejects_updates_without_the_secret(webhook: Webhook) -> None:
+    """Over real HTTP on loopback: no secret or a wrong one is refused, the right one works."""
+    body = json.dumps(START).encode()
+    assert webhook.post(body, None) == 403
+    assert webhook.post(body, "wrong") == 403
+    assert webhook.state.sent == []
+    assert webhook.post(body, SECRET) == 200
+    sent = webhook.state.wait_for(1)
+    assert str(sent[0]["chat_id"]) == str(CHAT["id"])
+
+
+def test_webhook_refuses_a_body_over_1_mib_before_reading_it(webhook: Webhook) -> None:
+    """Headers announcing a large body, and no body: answered 400 at once, not waited for."""
+    for length in (MAX_BODY_SIZE + 1, 100_000_000):
+        answer = webhook.exchange(
+            f"POST /hook HTTP/1.1\nHost: 127.0.0.1\nContent-Type: application/json\n"
+            f"Content-Length: {length}\n\n"
+        )
+        assert answer is not None, f"the server waited for {length} bytes of body"
+        assert answer.startswith(b"HTTP/1.1 400"), answer
+    assert webhook.post(json.dumps(START).encode(), SECRET) == 200
+
+
+def test_webhook_cuts_off_a_chunked_body_past_1_mib(webhook: Webhook) -> None:
+    """A chunked body (no length announced) is refused once it grows past 1 MiB."""
+    chunk = 64 * 1024
+    chunks = [f"{chunk:x}\r\n".encode() + b" " * chunk + b"\r\n"] * (2 * MAX_BODY_SIZE // chunk)
+    answer = webhook.exchange(
+        "POST /hook HTTP/1.1\nHost: 127.0.0.1\nContent-Type: application/json\n"
+        "Transfer-Encoding: chunked\n\n",
+        [*chunks, b"0\r\n\r\n"],
+    )
+    assert answer is not None, "the server neither answered nor closed"
+    # 400 and closed; a reset can swallow the 400 while the rest is still being sent.
+    assert answer == b"" or answer.startswith(b"HTTP/1.1 400"), answer
+    assert webhook.post(json.dumps(START).encode(), SECRET) == 200
+
+
+def test_webhook_accepts_an_update_of_exactly_1_mib(webhook: Webhook) -> None:
+    """The limit leaves room: an authenticated update padded to 1 MiB is processed."""
+    body = json.dumps(START).encode()
+    assert webhook.post(body.ljust(MAX_BODY_SIZE), SECRET) == 200
+    assert str(webhook.state.wait_for(1)[0]["chat_id"]) == str(CHAT["id"])
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="127.0.0.2 is a loopback address on Linux")
+@pytest.mark.parametrize(("listen", "on_every_address"), [(None, False), (EVERY_ADDRESS, True)])
+def test_webhook_listens_on_loopback_unless_bot_listen_says_otherwise(
+    emulator: tuple[Emulator, str], tmp_path: Path, listen: str | None, on_every_address: bool
+) -> None:
+    """By default only 127.0.0.1 answers (127.0.0.2 is refused); BOT_LISTEN=0.0.0.0 opens all."""
+    env = {"BOT_LISTEN": listen} if listen else {}
+    with webhook_bot(emulator, tmp_path, **env) as running:
+        try:
+            socket.create_connection(("127.0.0.2", running.port), timeout=2).close()
+            reachable = True
+        except ConnectionRefusedError:
+            reachable = False
+    assert reachable is on_every_address
+
+
+def test_the_default_listen_address_is_loopback(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without BOT_LISTEN the settings say 127.0.0.1; with it, what it says."""
+    monkeypatch.delenv("BOT_LISTEN", raising=False)
+    assert Settings(_env_file=None).listen == "127.0.0.1"
+    monkeypatch.setenv("BOT_LISTEN", EVERY_ADDRESS)
+    assert Settings(_env_file=None).listen == EVERY_ADDRESS
+
+
+@pytest.mark.parametrize(
+    ("secret", "accepted"),
+    [
+        ("a" * 31, False),
+        ("a" * 32, True),
+        (SECRET, True),
+        (SECRET[:-1], False),
+        ("Az09_-" * 42 + "Az09", True),  # 256, Telegram's longest
+        ("a" * 257, False),
+        ("a" * 31 + "!", False),
+        ("a" * 32 + "\n", False),
+        ("", False),
+    ],
+)
+def test_webhook_mode_needs_a_secret_of_32_to_256_safe_characters(
+    secret: str, accepted: bool
+) -> None:
+    """Telegram allows 1-256 of A-Z a-z 0-9 _ -; the bot asks for 32 at least."""
+    settings = {"_env_file": None, "webhook_url": "https://example.org/hook"}
+    if accepted:
+        assert Settings(**settings, webhook_secret=secret).webhook_secret is not None
+    else:
+        with pytest.raises(ValidationError, match="BOT_WEBHOOK_SECRET is required"):
+            Settings(**settings, webhook_secret=secret)
+
+
+@pytest.mark.parametrize("secret", ["", SECRET[:-1]])
+def test_webhook_mode_will_not_start_without_a_long_enough_secret(
+    tmp_path: Path, secret: str
+) -> None:
+    """No secret, or one of 31 characters: a configuration error that quotes neither secret nor
+    token and says how to make a secret; no server."""
     env = {
         **os.environ,
         "BOT_TOKEN": TOKEN,
+        "BOT_API_URL": f"http://127.0.0.1:{free_port()}/bot",  # nobody there: fail, never hang
         "BOT_DB": str(tmp_path / "bot.sqlite3"),
         "BOT_WEBHOOK_URL": "https://example.org/hook",
-        "BOT_WEBHOOK_SECRET": "",
+        "BOT_WEBHOOK_SECRET": secret,
     }
     result = subprocess.run(
         [sys.executable, "-m", "bot", "run"], env=env, capture_output=True, text=True,
         timeout=60, check=False,
     )  # fmt: skip
+    output = result.stderr + result.stdout
     assert result.returncode != 0
-    assert "BOT_WEBHOOK_SECRET is required" in result.stderr
-    assert TOKEN not in result.stderr + result.stdout
+    assert "BOT_WEBHOOK_SECRET is required in webhook mode: 32-256 characters" in result.stderr
+    assert "secrets.token_urlsafe(32)" in result.stderr
+    assert TOKEN[:10] not in output
+    assert not secret or secret[-10:] not in output
+
+
+def test_the_webhook_will_not_serve_if_the_body_limit_cannot_be_applied(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Should PTB stop building its server as tornado's HTTPServer, start-up fails, loudly."""
+    from telegram.ext._utils import webhookhandler  # noqa: PLC0415
+    from tornado.httpserver import HTTPServer  # noqa: PLC0415
+
+    class OwnServer(HTTPServer):
+        """A server class of PTB's own: tornado's configured defaults do not reach it."""
+
+    try:
+        limit_webhook_server()  # this PTB: the limit takes
+        monkeypatch.setattr(webhookhandler, "HTTPServer", OwnServer)
+        with pytest.raises(RuntimeError, match="body limit would not apply"):
+            limit_webhook_server()
+    finally:
+        HTTPServer.configure(None)  # tornado's defaults again for the rest of the session

@@ -5,9 +5,10 @@ from __future__ import annotations
 import contextlib
 import io
 import logging
+import re
 
 from telegram import InlineKeyboardMarkup, Update
-from telegram.error import BadRequest, TelegramError
+from telegram.error import BadRequest
 
 from bot import journey as j
 from bot.content import LANGUAGES
@@ -20,6 +21,7 @@ from bot.journey import parse_callback
 logger = logging.getLogger(__name__)
 
 DELETE_STEP = "del"
+DELETE_DATA = re.compile(r"^c:del:[yn]$")  # the confirmation's two buttons, and nothing else
 
 
 async def _known(update: Update, context: BotContext) -> Turn | None:
@@ -92,30 +94,16 @@ async def on_delete_tap(update: Update, context: BotContext) -> None:
         await turn.say(_("Nothing was deleted."))
         await turn.show_current()
         return
-    number = turn.p.respondent_id
+    # The team hears of the number in the next hourly digest (jobs.withdrawals), and the
+    # bot's own packs and backups on the server are cleaned of it before that.
     async with turn.repo.transaction():
-        await turn.repo.forget_user(turn.p.user_id)
+        await turn.repo.withdraw(turn.p.user_id, now=turn.now)
     await turn.say(
         _(
             "Everything about you has been erased. Thank you for your time. "
             "Send /start to begin again."
         )
     )
-    if number is not None:
-        await _tell_team(context, number)
-
-
-async def _tell_team(context: BotContext, number: int) -> None:
-    """Tell the team chats which pseudonymous number withdrew, so earlier packs can be cleaned."""
-    text = (
-        f"Respondent {number} withdrew from the consultation and their data was erased. "
-        "Please remove this number from export packs you received earlier."
-    )
-    for chat_id in context.services.team_chats:
-        try:
-            await context.bot.send_message(chat_id, text)
-        except TelegramError:
-            logger.warning("could not tell a team chat about a withdrawal")
 
 
 async def mydata_command(update: Update, context: BotContext) -> None:

@@ -13,6 +13,7 @@ from telegram.ext import ApplicationHandlerStop
 
 from bot import jobs
 from bot.content import LANGUAGES
+from bot.handlers.account import DELETE_DATA
 from bot.handlers.context import BotContext, Services
 from bot.i18n import translator
 from bot.stats import collect, format_stats
@@ -325,6 +326,17 @@ async def consultation_command(update: Update, context: BotContext) -> None:
 STILL_ALLOWED = frozenset({"mydata", "delete", "stop"})  # they create no one
 
 
+def _still_allowed(text: str, username: str | None) -> bool:
+    """Whether `text` is one of STILL_ALLOWED, addressed to this bot (or to no bot in
+    particular): `/mydata@other_bot` is not this bot's command and would only create someone."""
+    if not text.startswith("/"):
+        return False
+    word = text[1:64].split(maxsplit=1)[0] if len(text) > 1 else ""
+    command, _, mention = word.partition("@")
+    addressed = not mention or (username is not None and mention.lower() == username.lower())
+    return addressed and command.lower() in STILL_ALLOWED
+
+
 async def closed_gate(update: Update, context: BotContext) -> None:
     """Runs first: while closed, respondents are thanked and nothing they send is stored.
 
@@ -338,16 +350,10 @@ async def closed_gate(update: Update, context: BotContext) -> None:
     if services.is_admin(user.id):
         return
     message = update.message
-    if message and message.text and message.text.startswith("/"):
-        command = (
-            message.text[1:].split(maxsplit=1)[0].split("@")[0].lower()
-            if len(message.text) > 1
-            else ""
-        )
-        if command in STILL_ALLOWED:
-            return
+    if message and message.text and _still_allowed(message.text, context.bot.username):
+        return
     query = update.callback_query
-    if query and (query.data or "").startswith("c:del:"):
+    if query and DELETE_DATA.fullmatch(query.data or ""):
         return
     if not (message or query):
         raise ApplicationHandlerStop  # edits and the like: nothing to store, nothing to say

@@ -683,29 +683,41 @@ async def on_text(update: Update, context: BotContext) -> None:
         await turn.hint(_expected_hint(turn))
         return
     item, early = target
-    text = message.text or ""
-    written_in = detect_language(text)
+    text = message.text or ""  # one Telegram message: 4,096 characters at most
+    written_in = detect_language(text)  # this part only: the others were read when they came
     # The first reply with a clear language is compared, once, with the language chosen.
     check = not turn.p.language_checked and len(WORD.findall(text)) >= CLEAR_WORDS
     async with turn.repo.transaction():
-        comment = await turn.repo.add_comment_part(
+        part = await turn.repo.add_comment_part(
             turn.p.respondent_id,
             item,
             message_id=message.message_id,
             text=text,
+            language=written_in,
             version=turn.services.content.version,
             now=turn.now,
         )
-        await turn.repo.set_comment_language(turn.p.respondent_id, item, detect_language(comment))
         if check:
             await turn.repo.set_language_checked(turn.p.user_id)
         await turn.enter(turn.p.step)
+    if not part.added:
+        await _comment_full(turn, early)
+        return
     if early:
         await _saved_before_stance(turn)
     else:
-        await turn.send(turn.views.comment_saved(turn.p.step, comment, None))
+        await turn.send(turn.views.comment_saved(turn.p.step, part.comment, None))
     if check and written_in and written_in != turn.views.language:
         await turn.send(language_offer(written_in, turn.views.language))
+
+
+async def _comment_full(turn: Turn, early: bool) -> None:
+    """Say that a part was not added, the comment being as long as it may be."""
+    text = turn.views.limit_reached("part")
+    if early:
+        await turn.hint(text)
+    else:
+        await turn.send(turn.views.comment_saved(turn.p.step, None, None, note=text))
 
 
 async def _saved_before_stance(turn: Turn) -> None:
@@ -731,9 +743,10 @@ async def on_voice(update: Update, context: BotContext) -> None:
     item, early = target
     voice = message.voice
     async with turn.repo.transaction():
-        await turn.repo.save_voice(
+        added = await turn.repo.save_voice(
             turn.p.respondent_id,
             item,
+            message_id=message.message_id,
             file_id=voice.file_id,
             unique_id=voice.file_unique_id,
             duration=int(voice.to_dict().get("duration", 0)),  # seconds, whatever PTB_TIMEDELTA
@@ -741,12 +754,16 @@ async def on_voice(update: Update, context: BotContext) -> None:
             now=turn.now,
         )
         await turn.enter(turn.p.step)
+    if not added:
+        await turn.hint(turn.views.limit_reached("voice"))
+        return
     if early:
         await _saved_before_stance(turn)
         return
-    answer = await turn.repo.answer(turn.p.respondent_id, item)
     await turn.send(
-        turn.views.comment_saved(turn.p.step, None, answer.voice_duration if answer else 0)
+        turn.views.comment_saved(
+            turn.p.step, None, await turn.repo.answer(turn.p.respondent_id, item)
+        )
     )
 
 
@@ -781,18 +798,22 @@ async def on_edited(update: Update, context: BotContext) -> None:
     if participant is None or participant.respondent_id is None:
         return
     now = context.services.clock()
+    language = detect_language(message.text)  # the edited part only
     async with repo.transaction():
         edited = await repo.edit_comment_part(
-            participant.respondent_id, message_id=message.message_id, text=message.text, now=now
+            participant.respondent_id,
+            message_id=message.message_id,
+            text=message.text,
+            language=language,
+            now=now,
         )
-        if edited:
-            item, comment = edited
-            await repo.set_comment_language(
-                participant.respondent_id, item, detect_language(comment)
-            )
-    if edited:
-        turn = Turn(update, context, participant)
+    if edited is None:
+        return
+    turn = Turn(update, context, participant)
+    if edited.added:
         await message.reply_text(turn._("✏️ Your comment has been updated."))
+        return
+    await message.reply_text(turn.views.limit_reached("edit"))
 
 
 async def in_group(update: Update, context: BotContext) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -13,6 +14,8 @@ from bot.config import Settings
 from bot.content import Content
 from bot.journey import Journey
 from bot.storage.repository import Repository
+
+logger = logging.getLogger(__name__)
 
 
 def utc_now() -> datetime:
@@ -34,6 +37,7 @@ class Services:
     admins: set[int] = field(default_factory=set)  # added from the bot; owners are settings'
     team_chats: list[int] = field(default_factory=list)
     open: bool = True
+    packs_building: int = 0  # export packs being written: a purge waits until they are done
 
     def is_owner(self, user_id: int | None) -> bool:
         """Owners (BOT_ADMINS) add and remove admins and team chats."""
@@ -51,6 +55,26 @@ class Services:
         self.admins = await repo.admins()
         self.team_chats = await repo.team_chats()
         self.open = await repo.switch("consultation", "open") == "open"
+        await self.settle_steps()
+
+    async def settle_steps(self) -> int:
+        """Move everyone whose step this content version no longer has to the nearest one it
+        has (`Journey.settle`), keeping every answer; return how many were moved.
+
+        Run at start-up and whenever the content changes: a step that does not exist would
+        fail every update of its person.
+        """
+        repo, moved = self.repo, 0
+        async with repo.transaction():
+            for step, editing, _ in await repo.steps_taken():
+                to, editing_after = self.journey.settle(step, editing=editing)
+                if (to, editing_after) != (step, editing):
+                    moved += await repo.move_step(
+                        step, editing, to=to, editing_after=editing_after
+                    )
+        if moved:
+            logger.warning("%d people stood at a step this content no longer has: moved", moved)
+        return moved
 
     @property
     def repo(self) -> Repository:

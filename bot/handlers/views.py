@@ -13,14 +13,16 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot import journey as j
 from bot.content import LANGUAGES, Content, MultiQuestion, Option
-from bot.i18n import translator
+from bot.i18n import format_number, translator
 from bot.journey import Journey, callback
-from bot.storage.repository import Answer, Participant
+from bot.storage.repository import COMMENT_LIMIT, VOICE_LIMIT, Answer, Participant
 
 Gettext = Callable[[str], str]
 Ngettext = Callable[[str, str, int], str]
 
 MESSAGE_BUDGET = 4000  # below Telegram's 4096, leaving room for HTML entities' expansion
+EXCERPT = 600  # characters: a comment longer than this is shown by its opening words
+EXCERPT_OPENING = 300
 LANGUAGE_NAMES = {"kk": "Қазақша", "ru": "Русский", "en": "English"}
 CHOSEN = "x"  # the step of the inert button that shows what was chosen on an answered question
 
@@ -273,10 +275,7 @@ class Views:
         rows: list[list[InlineKeyboardButton]] = []
         if answer and answer.has_comment:
             blocks.append(_("<b>Your comment so far:</b>"))
-            if answer.comment:
-                blocks.extend(split_plain(answer.comment))
-            if answer.voice_file_id:
-                blocks.append(self.voice_note(answer.voice_duration or 0))
+            blocks.extend(self._comment_blocks(answer, quoted=False))
             blocks.append(_("Type more to add to it, or tap Done."))
             rows.append([button(_("Done ✓"), step, j.DONE_VALUE)])
             rows.append([button(_("Remove my comment"), step, j.REMOVE_VALUE)])
@@ -287,12 +286,15 @@ class Views:
             rows.append(back)
         return Screen(tuple(blocks), InlineKeyboardMarkup(rows))
 
-    def comment_saved(self, step: str, comment: str | None, voice_duration: int | None) -> Screen:
-        """The reply to a comment part or a voice message: saved, add more or Done."""
+    def comment_saved(
+        self, step: str, comment: str | None, voices: Answer | None, *, note: str | None = None
+    ) -> Screen:
+        """The reply to a comment part or a voice message (`voices`: the answer after it, with
+        its voice messages): saved, add more or Done; `note` instead when nothing was added."""
         _ = self._
-        lines = []
-        if voice_duration is not None:
-            lines.append(self.voice_note(voice_duration))
+        lines = [note] if note else []
+        if voices is not None:
+            lines.append(self.voice_note(voices.voice_count, voices.voice_duration or 0))
         if comment:
             count = len(comment)
             lines.append(
@@ -302,17 +304,46 @@ class Views:
                     count,
                 ).format(count=count)
             )
-        lines.append(_("Add more, or tap Done to move on."))
+        lines.append(_("Tap Done to move on.") if note else _("Add more, or tap Done to move on."))
         rows = [[button(_("Done ✓"), step, j.DONE_VALUE)]]
         if back := self._back(step):
             rows.append(back)
         return Screen(("\n".join(lines),), InlineKeyboardMarkup(rows))
 
-    def voice_note(self, seconds: int) -> str:
-        """'🎙 Voice message (0:42)'."""
-        return self._("🎙 Voice message ({duration})").format(
-            duration=f"{seconds // 60}:{seconds % 60:02d}"
-        )
+    def voice_note(self, count: int, seconds: int) -> str:
+        """'🎙 2 voice messages (1:42 in all)'."""
+        return self.ngettext(
+            "🎙 {count} voice message ({duration})",
+            "🎙 {count} voice messages ({duration} in all)",
+            count,
+        ).format(count=count, duration=f"{seconds // 60}:{seconds % 60:02d}")
+
+    def limit_reached(self, what: str) -> str:
+        """Why a comment part ("part"), an edit ("edit") or a voice message ("voice") was not
+        added: the comment holds as much as it may. Nothing stored is lost."""
+        if what == "voice":
+            return self.ngettext(
+                "This comment already holds {count} voice message, the most it can, so this one "
+                "was not added. Everything you sent before is saved.",
+                "This comment already holds {count} voice messages, the most it can, so this one "
+                "was not added. Everything you sent before is saved.",
+                VOICE_LIMIT,
+            ).format(count=VOICE_LIMIT)
+        if what == "edit":
+            return self.ngettext(
+                "This edit would take your comment past its limit of {limit} character, so the "
+                "comment stays as it was.",
+                "This edit would take your comment past its limit of {limit} characters, so the "
+                "comment stays as it was.",
+                COMMENT_LIMIT,
+            ).format(limit=format_number(COMMENT_LIMIT, self.language))
+        return self.ngettext(
+            "Your comment has reached its limit of {limit} character, so this message was not "
+            "added. Everything you sent before is saved.",
+            "Your comment has reached its limit of {limit} characters, so this message was not "
+            "added. Everything you sent before is saved.",
+            COMMENT_LIMIT,
+        ).format(limit=format_number(COMMENT_LIMIT, self.language))
 
     def multi_question(self, step: str) -> MultiQuestion:
         """The sectors or markets question."""
@@ -352,8 +383,9 @@ class Views:
         option = next((o for o in options if o.id == value), None)
         return escape(option.label(self.language) if option else value, quote=False)
 
-    def review(self, answers: dict[str, Answer]) -> Screen:
-        """All answers on one screen, each editable, then Submit."""
+    def review(self, answers: dict[str, Answer], *, full: bool = False) -> Screen:
+        """All answers on one screen, each editable, then Submit; long comments as excerpts
+        unless `full`."""
         _ = self._
         language = self.language
         about_you = _("About you")
@@ -381,7 +413,7 @@ class Views:
                 view = escape(label(language) if label else str(answer.stance), quote=False)
             lines.append(_("Your view: {view}").format(view=view))
             blocks.append("\n".join(lines))
-            blocks.extend(self._comment_blocks(answer))
+            blocks.extend(self._comment_blocks(answer, full=full))
         for step, title in ((j.SECTORS, _("Sectors")), (j.MARKETS, _("Markets"))):
             question = self.multi_question(step)
             answer = answers.get(question.item)
@@ -395,7 +427,7 @@ class Views:
         idea = answers.get("idea")
         your_idea = _("Your idea")
         blocks.append(f"<b>{your_idea}</b>")
-        blocks.extend(self._comment_blocks(idea) or [_("none")])
+        blocks.extend(self._comment_blocks(idea, full=full) or [_("none")])
         submitted = self.p.status == "submitted"
         blocks.append(
             _("Your changes are saved as you go. Change any answer with the buttons below.")
@@ -478,21 +510,40 @@ class Views:
             _("Detected language of your comments: {labels}").format(labels=labels or "—"),
             "",
         ]
-        blocks = self.review(answers).blocks[1:-1] if p.respondent_id is not None else ()
+        blocks = (
+            self.review(answers, full=True).blocks[1:-1] if p.respondent_id is not None else ()
+        )
         lines.extend(html.unescape(re.sub(r"<[^>]+>", "", block)) + "\n" for block in blocks)
         return "\n".join(lines)
 
-    def _comment_blocks(self, answer: Answer | None) -> list[str]:
+    def _comment_blocks(
+        self, answer: Answer | None, *, full: bool = False, quoted: bool = True
+    ) -> list[str]:
+        """A stored comment as blocks: a long one as its opening words and its length (every
+        screen that shows it stays short), the whole of it when `full` (/mydata)."""
         if answer is None:
             return []
         blocks = []
         if answer.comment:
-            pieces = split_plain(answer.comment)
-            pieces[0] = f"💬 {pieces[0]}"
+            if full or len(answer.comment) <= EXCERPT:
+                pieces = split_plain(answer.comment)
+            else:
+                pieces = [self._excerpt(answer.comment)]
+            if quoted:
+                pieces[0] = f"💬 {pieces[0]}"
             blocks.extend(pieces)
-        if answer.voice_file_id:
-            blocks.append(self.voice_note(answer.voice_duration or 0))
+        if answer.voice_count:
+            blocks.append(self.voice_note(answer.voice_count, answer.voice_duration or 0))
         return blocks
+
+    def _excerpt(self, comment: str) -> str:
+        """The opening words of a long comment, then how long it is in all."""
+        cut = comment.rfind(" ", 0, EXCERPT_OPENING)
+        opening = comment[: cut if cut > EXCERPT_OPENING // 2 else EXCERPT_OPENING].rstrip()
+        length = self.ngettext(
+            "({count} character in all)", "({count} characters in all)", len(comment)
+        ).format(count=format_number(len(comment), self.language))
+        return f"{escape(opening, quote=False)}… <i>{length}</i>"
 
     def thanks(self, bot_username: str | None = None) -> Screen:
         """The thank-you after submitting, with a link to share."""

@@ -7,7 +7,7 @@ import json
 import logging
 import os
 import sqlite3
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -24,6 +24,8 @@ PROFILE_FIELDS = ("stakeholder_group", "region", "age_band", "gender")
 CONSENT_CHOICES = ("may_quote", "wants_news")
 CHOICE_SEPARATOR = ";"
 COMMENT_JOINER = "\n"  # parts typed in a burst read as consecutive lines of one comment
+COMMENT_LIMIT = 10_000  # characters of one joined comment: a long essay, never a flood
+VOICE_LIMIT = 20  # voice messages of one comment
 
 
 class NotInTransactionError(RuntimeError):
@@ -99,6 +101,13 @@ RECIPIENTS = (
     "users AS u JOIN respondents AS r USING (user_id)"
     " WHERE r.wants_news = 1 AND u.stopped = 0 AND u.blocked = 0"
 )
+# Whether outbox row `o` may still go to its person `u` (respondent `r`): never after /stop or
+# a block; a broadcast only while they want news, a reminder only while they are unfinished.
+_ELIGIBLE = (
+    "u.blocked = 0 AND u.stopped = 0"
+    " AND (o.kind <> 'broadcast' OR coalesce(r.wants_news, 0) = 1)"
+    " AND (o.kind <> 'reminder' OR u.status = 'in_progress')"
+)
 AUDIENCE_KINDS = ("all", "language", "group", "submitted", "unfinished", "source")
 
 
@@ -136,24 +145,38 @@ class Answer:
     choices: tuple[str, ...]
     comment: str | None
     comment_language: str | None
-    voice_file_id: str | None
-    voice_duration: int | None
+    voice_count: int  # voice messages, in voice_notes
+    voice_duration: int | None  # their length in all, seconds
     answered_at: str | None
     revised: bool
 
     @property
     def has_comment(self) -> bool:
         """Whether a text or voice comment is stored."""
-        return bool(self.comment) or bool(self.voice_file_id)
+        return bool(self.comment) or self.voice_count > 0
+
+
+@dataclass(frozen=True, slots=True)
+class CommentPart:
+    """What became of a typed part: the item's comment now, and whether the part is in it.
+
+    A part that would take the joined comment past COMMENT_LIMIT is not added (nor an edit
+    that would); what was stored before stays as it was.
+    """
+
+    item: str
+    comment: str
+    added: bool
 
 
 OUTBOX_LEASE = timedelta(seconds=10)  # a claimed message is not claimed again before this
 VOICE_LIST = ".voices.tsv"  # in a pack: voice file name, Telegram file id, for the bot to fetch
 
 
-def voice_file_name(respondent: int, item: str) -> str:
-    """A voice comment's file name inside the export pack (answers.csv's comment_audio)."""
-    return f"voice/{respondent}-{item}.ogg"
+def voice_file_name(respondent: int, item: str, position: int) -> str:
+    """The file name of an item's `position`-th voice message (from 1) inside the export pack,
+    as answers.csv's comment_audio lists it."""
+    return f"voice/{respondent}-{item}-{position}.ogg"
 
 
 def timestamp(moment: datetime) -> str:
@@ -170,7 +193,7 @@ WHERE u.user_id = ?
 """
 
 _ANSWER_COLUMNS = """item, content_version, stance, choices, comment, comment_language,
-       voice_file_id, voice_duration, answered_at, revised"""
+       voice_count, voice_duration, answered_at, revised"""
 
 
 def _optional_bool(value: int | None) -> bool | None:
@@ -178,7 +201,7 @@ def _optional_bool(value: int | None) -> bool | None:
 
 
 def _answer(row: tuple[Any, ...]) -> Answer:
-    (item, version, stance, choices, comment, language, voice, duration, answered, revised) = row
+    (item, version, stance, choices, comment, language, voices, duration, answered, revised) = row
     return Answer(
         item=str(item),
         content_version=int(version),
@@ -186,11 +209,25 @@ def _answer(row: tuple[Any, ...]) -> Answer:
         choices=tuple(str(choices).split(CHOICE_SEPARATOR)) if choices else (),
         comment=comment,
         comment_language=language,
-        voice_file_id=voice,
+        voice_count=int(voices),
         voice_duration=duration,
         answered_at=answered,
         revised=bool(revised),
     )
+
+
+def _joined_length(parts: dict[int, tuple[str, str | None]]) -> int:
+    """The length of the parts joined into one comment."""
+    return sum(len(text) for text, _ in parts.values()) + len(COMMENT_JOINER) * (len(parts) - 1)
+
+
+def _main_language(parts: Iterable[tuple[str, str | None]]) -> str | None:
+    """The language most of the comment's characters are written in (None: no part has one)."""
+    share: dict[str, int] = {}
+    for text, language in parts:
+        if language:
+            share[language] = share.get(language, 0) + len(text)
+    return max(share, key=lambda language: share[language]) if share else None
 
 
 class Repository:
@@ -217,6 +254,8 @@ class Repository:
         await connection.execute("PRAGMA synchronous = NORMAL")
         await connection.execute("PRAGMA foreign_keys = ON")
         await connection.execute("PRAGMA busy_timeout = 5000")
+        # What /delete erases is overwritten, not only unlinked: no bytes of it stay in the file.
+        await connection.execute("PRAGMA secure_delete = ON")
         repository = cls(connection, path)
         await repository._migrate()
         return repository
@@ -358,6 +397,18 @@ class Repository:
             (step, int(editing), timestamp(now), user_id),
         )
 
+    async def steps_taken(self) -> list[tuple[str, bool, int]]:
+        """(step, editing, how many people) of every step someone stands at."""
+        rows = await self._rows("SELECT step, editing, count(*) FROM users GROUP BY step, editing")
+        return [(str(step), bool(editing), int(count)) for step, editing, count in rows]
+
+    async def move_step(self, step: str, editing: bool, *, to: str, editing_after: bool) -> int:
+        """Move everyone at `step` (while `editing` or not) to `to`; return how many."""
+        return await self._write(
+            "UPDATE users SET step = ?, editing = ? WHERE step = ? AND editing = ?",
+            (to, int(editing_after), step, int(editing)),
+        )
+
     async def set_language(self, user_id: int, language: str) -> None:
         """Remember the language the user chose."""
         await self._defer("UPDATE users SET language = ? WHERE user_id = ?", (language, user_id))
@@ -391,6 +442,42 @@ class Repository:
     async def forget_user(self, user_id: int) -> None:
         """Erase the user and, through the foreign keys, everything that hangs off them."""
         await self._defer("DELETE FROM users WHERE user_id = ?", (user_id,))
+
+    async def withdraw(self, user_id: int, *, now: datetime) -> None:
+        """/delete: erase the user, keeping only their pseudonymous number (if they had one)
+        until the team is told and the server's packs and backups are cleaned of it."""
+        await self._defer(
+            "INSERT INTO withdrawals (respondent_id, withdrawn_at)"
+            " SELECT id, ? FROM respondents WHERE user_id = ? ON CONFLICT DO NOTHING",
+            (timestamp(now), user_id),
+        )
+        await self.forget_user(user_id)
+
+    async def withdrawals(self, *, untold: bool, limit: int = 10_000) -> list[int]:
+        """The numbers withdrawn that the team has not been told of (`untold`), or that the
+        server's packs and backups may still hold."""
+        column = "told_at" if untold else "purged_at"
+        rows = await self._rows(
+            f"SELECT respondent_id FROM withdrawals WHERE {column} IS NULL"
+            " ORDER BY respondent_id LIMIT ?",
+            (limit,),
+        )
+        return [int(row[0]) for row in rows]
+
+    async def withdrawals_done(self, numbers: list[int], *, told: bool, now: datetime) -> None:
+        """Note that the team was told of `numbers` (`told`) or that they were purged; a number
+        both told and purged is forgotten, the last trace of the person."""
+        column = "told_at" if told else "purged_at"
+        for start in range(0, len(numbers), 500):  # SQLite's bound on parameters
+            chunk = numbers[start : start + 500]
+            await self._defer(
+                f"UPDATE withdrawals SET {column} = ?"
+                f" WHERE respondent_id IN ({','.join('?' * len(chunk))})",
+                (timestamp(now), *chunk),
+            )
+        await self._defer(
+            "DELETE FROM withdrawals WHERE told_at IS NOT NULL AND purged_at IS NOT NULL"
+        )
 
     async def consent(self, user_id: int, *, version: int, now: datetime) -> int:
         """Record consent and return the pseudonymous number, assigned once."""
@@ -455,8 +542,8 @@ class Repository:
 
     async def start_over(self, respondent_id: int) -> None:
         """Clear the profile and every answer; the pseudonymous number stays."""
-        await self._defer("DELETE FROM comment_parts WHERE respondent_id = ?", (respondent_id,))
-        await self._defer("DELETE FROM answers WHERE respondent_id = ?", (respondent_id,))
+        for table in ("comment_parts", "voice_notes", "answers"):
+            await self._defer(f"DELETE FROM {table} WHERE respondent_id = ?", (respondent_id,))
         await self._defer(
             "UPDATE respondents SET stakeholder_group = NULL, region = NULL, age_band = NULL,"
             " gender = NULL WHERE id = ?",
@@ -558,93 +645,116 @@ class Repository:
         *,
         message_id: int,
         text: str,
+        language: str | None,
         version: int,
         now: datetime,
-    ) -> str:
-        """Append one typed message to the item's comment and return the whole comment."""
+    ) -> CommentPart:
+        """Append one typed message (in `language`) to the item's comment, unless it would take
+        the comment past COMMENT_LIMIT; return the comment as it now stands."""
         await self.reach(respondent_id, item, version=version, now=now)
-        await self._defer(
-            "INSERT INTO comment_parts (respondent_id, item, message_id, text) VALUES (?, ?, ?, ?)"
-            " ON CONFLICT (respondent_id, message_id) DO UPDATE SET text = excluded.text",
-            (respondent_id, item, message_id, text),
+        return await self._put_part(
+            respondent_id, item, message_id=message_id, text=text, language=language, now=now
         )
-        return await self._join_parts(respondent_id, item, now)
 
     async def edit_comment_part(
-        self, respondent_id: int, *, message_id: int, text: str, now: datetime
-    ) -> tuple[str, str] | None:
-        """Replace an edited message's part; return (item, whole comment), None if not a part."""
+        self, respondent_id: int, *, message_id: int, text: str, language: str | None,
+        now: datetime,
+    ) -> CommentPart | None:  # fmt: skip
+        """Replace an edited message's part (within COMMENT_LIMIT); None if it is not a part."""
         row = await self._row(
             "SELECT item FROM comment_parts WHERE respondent_id = ? AND message_id = ?",
             (respondent_id, message_id),
         )
         if row is None:
             return None
-        item = str(row[0])
-        await self._defer(
-            "UPDATE comment_parts SET text = ? WHERE respondent_id = ? AND message_id = ?",
-            (text, respondent_id, message_id),
-        )
-        return item, await self._join_parts(respondent_id, item, now)
+        return await self._put_part(
+            respondent_id, str(row[0]), message_id=message_id, text=text, language=language,
+            now=now,
+        )  # fmt: skip
 
-    async def _join_parts(self, respondent_id: int, item: str, now: datetime) -> str:
-        parts = [
-            str(row[0])
+    async def _put_part(
+        self, respondent_id: int, item: str, *, message_id: int, text: str,
+        language: str | None, now: datetime,
+    ) -> CommentPart:  # fmt: skip
+        """Store one part if the joined comment stays within the limit, then join the parts.
+
+        Each part is a Telegram message (4,096 characters at most), and the parts together
+        stay under COMMENT_LIMIT: reading and joining them is bounded work.
+        """
+        parts = {
+            int(row[0]): (str(row[1]), row[2])
             for row in await self._rows(
-                "SELECT text FROM comment_parts WHERE respondent_id = ? AND item = ?"
-                " ORDER BY message_id",
+                "SELECT message_id, text, language FROM comment_parts"
+                " WHERE respondent_id = ? AND item = ?",
                 (respondent_id, item),
             )
-        ]
-        comment = COMMENT_JOINER.join(parts)
+        }
+        before = dict(parts)
+        parts[message_id] = (text, language)
+        added = _joined_length(parts) <= COMMENT_LIMIT
+        if added:
+            await self._defer(
+                "INSERT INTO comment_parts (respondent_id, item, message_id, text, language)"
+                " VALUES (?, ?, ?, ?, ?) ON CONFLICT (respondent_id, message_id) DO UPDATE"
+                " SET text = excluded.text, language = excluded.language",
+                (respondent_id, item, message_id, text, language),
+            )
+        else:
+            parts = before
+        comment = COMMENT_JOINER.join(parts[key][0] for key in sorted(parts))
         changed = await self._write(
-            "UPDATE answers SET comment = ? WHERE respondent_id = ? AND item = ?"
-            " AND comment IS NOT ?",
-            (comment, respondent_id, item, comment),
+            "UPDATE answers SET comment = ?, comment_language = coalesce(?, comment_language)"
+            " WHERE respondent_id = ? AND item = ? AND comment IS NOT ?",
+            (comment, _main_language(parts.values()), respondent_id, item, comment),
         )
         if changed:
             await self._changed(respondent_id, item, now)
-        return comment
-
-    async def set_comment_language(
-        self, respondent_id: int, item: str, language: str | None
-    ) -> None:
-        """Label the comment with the language it is written in."""
-        await self._defer(
-            "UPDATE answers SET comment_language = ? WHERE respondent_id = ? AND item = ?",
-            (language, respondent_id, item),
-        )
+        return CommentPart(item=item, comment=comment, added=added)
 
     async def save_voice(
         self,
         respondent_id: int,
         item: str,
         *,
+        message_id: int,
         file_id: str,
         unique_id: str,
         duration: int,
         version: int,
         now: datetime,
-    ) -> None:
-        """Store a voice comment; a new recording replaces the previous one."""
+    ) -> bool:
+        """Add a voice message to the item's comment, after any before it; False when the
+        comment holds VOICE_LIMIT already (nothing changes then)."""
         await self.reach(respondent_id, item, version=version, now=now)
+        added = await self._write(
+            "INSERT INTO voice_notes (respondent_id, item, message_id, file_id, unique_id,"
+            " duration) SELECT ?, ?, ?, ?, ?, ? WHERE (SELECT count(*) FROM voice_notes"
+            " WHERE respondent_id = ? AND item = ?) < ? ON CONFLICT DO NOTHING",
+            (respondent_id, item, message_id, file_id, unique_id, duration, respondent_id, item,
+             VOICE_LIMIT),
+        )  # fmt: skip
+        if not added:
+            return False
         await self._defer(
-            "UPDATE answers SET voice_file_id = ?, voice_unique_id = ?, voice_duration = ?"
+            "UPDATE answers SET voice_count = voice_count + 1,"
+            " voice_duration = coalesce(voice_duration, 0) + ?"
             " WHERE respondent_id = ? AND item = ?",
-            (file_id, unique_id, duration, respondent_id, item),
+            (duration, respondent_id, item),
         )
         await self._changed(respondent_id, item, now)
+        return True
 
     async def clear_comment(self, respondent_id: int, item: str, *, now: datetime) -> None:
         """Remove the item's text and voice comment."""
-        await self._defer(
-            "DELETE FROM comment_parts WHERE respondent_id = ? AND item = ?",
-            (respondent_id, item),
-        )
+        for table in ("comment_parts", "voice_notes"):
+            await self._defer(
+                f"DELETE FROM {table} WHERE respondent_id = ? AND item = ?",
+                (respondent_id, item),
+            )
         changed = await self._write(
-            "UPDATE answers SET comment = NULL, comment_language = NULL, voice_file_id = NULL,"
-            " voice_unique_id = NULL, voice_duration = NULL WHERE respondent_id = ? AND item = ?"
-            " AND (comment IS NOT NULL OR voice_file_id IS NOT NULL)",
+            "UPDATE answers SET comment = NULL, comment_language = NULL, voice_count = 0,"
+            " voice_duration = NULL WHERE respondent_id = ? AND item = ?"
+            " AND (comment IS NOT NULL OR voice_count > 0)",
             (respondent_id, item),
         )
         if changed:
@@ -714,9 +824,9 @@ class Repository:
         """
         rows = await self._rows(
             "SELECT o.id, o.kind, o.user_id, o.chat_id, o.payload, o.attempts, o.batch,"
-            " u.blocked = 1 OR u.stopped = 1"
-            "   OR (o.kind = 'reminder' AND u.status <> 'in_progress')"
+            f" NOT ({_ELIGIBLE})"
             " FROM outbox AS o JOIN users AS u USING (user_id)"
+            " LEFT JOIN respondents AS r USING (user_id)"
             " WHERE o.status = 'pending' AND o.next_at <= ? AND (? OR o.kind <> 'reminder')"
             " ORDER BY o.next_at, o.id LIMIT ?",
             (timestamp(now), reminders, limit),
@@ -751,15 +861,26 @@ class Repository:
 
     async def outbox_take(self, message_id: int) -> bool:
         """Mark a leased message as being sent, just before its request; False if it was
-        cancelled or taken meanwhile. A crash after this marks it unknown, never resent."""
-        return (
-            await self._write(
-                "UPDATE outbox SET status = 'sending', attempts = attempts + 1"
+        cancelled or taken meanwhile, or its person may no longer get it (cancelled then).
+
+        Whether they may is asked again here, not only at the claim: someone who sends /stop
+        or turns news off while a broadcast to thousands is on its way gets nothing more. A
+        crash after this marks the message unknown, never resent.
+        """
+        taken = await self._write(
+            "UPDATE outbox SET status = 'sending', attempts = attempts + 1"
+            " WHERE id = ? AND status = 'pending' AND EXISTS (SELECT 1 FROM outbox AS o"
+            " JOIN users AS u USING (user_id) LEFT JOIN respondents AS r USING (user_id)"
+            f" WHERE o.id = outbox.id AND {_ELIGIBLE})",
+            (message_id,),
+        )
+        if not taken:
+            await self._defer(
+                "UPDATE outbox SET status = 'cancelled', last_error = 'recipient not eligible'"
                 " WHERE id = ? AND status = 'pending'",
                 (message_id,),
             )
-            > 0
-        )
+        return taken > 0
 
     async def outbox_defer(self, message_id: int, *, at: datetime) -> None:
         """A leased message not taken yet waits until `at` (a pause, its chat's turn)."""
@@ -1071,7 +1192,7 @@ def _answer_rows_sql(offset_minutes: int | None) -> str:
     answered = _local("answered_at", offset_minutes)
     return (
         "SELECT respondent_id, item, content_version, stance, choices, comment,"
-        f" voice_file_id IS NOT NULL, comment_language, {answered}, revised"
+        f" voice_count, comment_language, {answered}, revised"
         " FROM answers ORDER BY respondent_id, item"
     )
 
@@ -1089,7 +1210,7 @@ def answer_rows(
     connection: sqlite3.Connection, offset_minutes: int | None
 ) -> Iterator[tuple[Any, ...]]:
     """Every answer, respondent by respondent: (respondent, item, content_version, stance,
-    choices, comment, has_voice, comment_language, answered_at, revised)."""
+    choices, comment, voice_count, comment_language, answered_at, revised)."""
     cursor = connection.execute(_answer_rows_sql(offset_minutes))  # our SQL, no user text
     while rows := cursor.fetchmany(50_000):
         yield from rows
@@ -1142,7 +1263,7 @@ def item_tallies(connection: sqlite3.Connection) -> list[tuple[Any, ...]]:
         " sum(answered_at IS NOT NULL AND stance IS NULL),"
         " sum(stance = 1), sum(stance = 2), sum(stance = 3), sum(stance = 4), sum(stance = 5),"
         " sum(coalesce(comment, '') <> ''),"
-        " sum(coalesce(comment, '') = '' AND voice_file_id IS NOT NULL)"
+        " sum(coalesce(comment, '') = '' AND voice_count > 0)"
         " FROM answers GROUP BY item"
     ).fetchall()
 
@@ -1152,13 +1273,14 @@ def respondent_count(connection: sqlite3.Connection) -> int:
     return int(connection.execute("SELECT count(*) FROM respondents").fetchone()[0])
 
 
-def voice_comments(connection: sqlite3.Connection) -> list[tuple[int, str, str]]:
-    """(respondent, item, Telegram file id) of every voice comment."""
+def voice_comments(connection: sqlite3.Connection) -> list[tuple[str, str]]:
+    """(file name in the pack, Telegram file id) of every voice message, in the order sent."""
     return [
-        (int(r), str(i), str(f))
-        for r, i, f in connection.execute(
-            "SELECT respondent_id, item, voice_file_id FROM answers"
-            " WHERE voice_file_id IS NOT NULL ORDER BY respondent_id, item"
+        (voice_file_name(int(r), str(i), int(n)), str(f))
+        for r, i, n, f in connection.execute(
+            "SELECT respondent_id, item, row_number() OVER (PARTITION BY respondent_id, item"
+            " ORDER BY message_id), file_id FROM voice_notes ORDER BY respondent_id, item,"
+            " message_id"
         )
     ]
 
@@ -1203,3 +1325,35 @@ def statistics(connection: sqlite3.Connection) -> dict[str, Any]:
             )
         ],
     }
+
+
+def erase_from_copy(path: Path, numbers: Iterable[int]) -> int:
+    """Delete the respondents `numbers` from a copy of the database (a backup) as /delete does
+    from the database; return how many it held.
+
+    secure_delete overwrites the freed space with zeros, and the checkpoint brings that into
+    the file itself: the person's bytes are gone from it, not only unreachable.
+    """
+    chosen = sorted(set(numbers))
+    connection = sqlite3.connect(path)
+    try:
+        connection.execute("PRAGMA secure_delete = ON")
+        connection.execute("PRAGMA foreign_keys = ON")
+        removed = 0
+        for start in range(0, len(chosen), 500):  # SQLite's bound on parameters
+            chunk = chosen[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            with connection:
+                removed += connection.execute(
+                    f"SELECT count(*) FROM respondents WHERE id IN ({marks})", chunk
+                ).fetchone()[0]
+                # The user's row takes the respondent's and every answer with it (cascade).
+                connection.execute(
+                    "DELETE FROM users WHERE user_id IN"
+                    f" (SELECT user_id FROM respondents WHERE id IN ({marks}))",
+                    chunk,
+                )
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        connection.close()
+    return removed

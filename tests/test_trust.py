@@ -1,0 +1,409 @@
+"""Trust under attack and faults: bounded comments, every voice kept, a revised content file,
+withdrawal reaching every copy on the server, sends checked at the moment of sending, the closed
+gate, the team's digest of withdrawals and the honest broadcast report."""
+
+from __future__ import annotations
+
+import json
+import stat
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from bot import jobs
+from bot.config import Settings
+from bot.content import Content, load_content
+from bot.i18n import translator
+from bot.storage.repository import COMMENT_LIMIT, VOICE_LIMIT, timestamp
+from tests.conftest import OWNER, Harness, Person, walk_to
+from tests.test_wrong_input import STICKER
+
+TEAM = -100_555
+PART = "word " * 799 + "end."  # 3,999 characters: one long Telegram message
+
+
+def texts(calls: list) -> list[str]:  # type: ignore[type-arg]
+    return [c.text for c in calls if c.method == "sendMessage"]
+
+
+def comment_of(bot: Harness, person: Person, item: str = "conclusion-1") -> str | None:
+    rows = bot.db(
+        "SELECT a.comment FROM answers a JOIN respondents r ON r.id = a.respondent_id"
+        " WHERE r.user_id = ? AND a.item = ?",
+        person.id,
+        item,
+    )
+    return rows[0][0] if rows else None
+
+
+# Comments ---------------------------------------------------------------------------------
+
+
+async def test_a_comment_stops_at_its_limit_says_so_and_loses_nothing(bot: Harness) -> None:
+    """Parts past about 10,000 characters are refused with a message; what was stored stays."""
+    person = Person(8101)
+    await walk_to(bot, person, "m1")
+    await bot.send(person, PART)
+    await bot.send(person, PART)
+    stored = comment_of(bot, person)
+    assert stored == PART + "\n" + PART
+    refused = await bot.send(person, PART)
+    _ = translator("en")
+    assert texts(refused)[0].startswith(
+        _.ngettext(
+            "Your comment has reached its limit of {limit} character, so this message was not "
+            "added. Everything you sent before is saved.",
+            "Your comment has reached its limit of {limit} characters, so this message was not "
+            "added. Everything you sent before is saved.",
+            COMMENT_LIMIT,
+        ).format(limit="10,000")
+    )
+    assert bot.offered(person)[0] == "c:m1:_done"
+    assert comment_of(bot, person) == stored
+    assert len(stored) <= COMMENT_LIMIT
+    # A short part still fits, and an edit that would overflow is refused with the same care.
+    await bot.send(person, "And one more line.")
+    assert comment_of(bot, person) == stored + "\nAnd one more line."
+    first = int(bot.db("SELECT min(message_id) FROM comment_parts")[0][0])
+    edited = await bot.edit(person, first, PART + PART[:2000])
+    assert "stays as it was" in edited[-1].text
+    assert comment_of(bot, person) == stored + "\nAnd one more line."
+
+
+async def test_a_long_comment_is_shown_back_as_an_excerpt_with_its_length(bot: Harness) -> None:
+    """A hint, /help, Back and the review show a long comment's opening and its length, in a
+    few messages, not the whole of it again."""
+    person = Person(8102, "ru")
+    await walk_to(bot, person, "m1", language="ru")
+    await bot.send(person, PART)
+    await bot.send(person, PART)
+    length = len(PART) * 2 + 1
+    shown = f"(всего {length:,} символов)".replace(",", "\u202f")
+    for calls in (
+        await bot.send_other(person, **STICKER),
+        await bot.send(person, "/help"),
+    ):
+        messages = texts(calls)
+        assert len(messages) <= 3
+        assert shown in messages[-1]
+        assert PART not in messages[-1]
+    await bot.tap(person, "c:m1:_done")
+    await bot.tap(person, "c:back:s2")
+    assert shown in bot.last(person).text
+    await walk_to(bot, person, "rev", language="ru")
+    review = [c for c in bot.sent(person)[-3:] if c.method == "sendMessage"]
+    assert any(shown in c.text for c in review)
+    assert sum(len(c.text) for c in review) < 8000
+
+
+async def test_the_language_is_read_from_the_new_part_only(
+    bot: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each part is read once, when it comes; the comment is labelled with the language most
+    of it is written in."""
+    from bot.handlers import consultation  # noqa: PLC0415
+
+    seen: list[str] = []
+    real = consultation.detect_language
+
+    def counting(text: str) -> str | None:
+        seen.append(text)
+        return real(text)
+
+    monkeypatch.setattr(consultation, "detect_language", counting)
+    person = Person(8103)
+    await walk_to(bot, person, "m1")
+    russian = "Я полностью согласен с этим выводом и хочу добавить несколько слов о регионах."
+    await bot.send(person, "Yes.")
+    await bot.send(person, russian)
+    await bot.send(person, "Ok")
+    assert seen == ["Yes.", russian, "Ok"]
+    assert bot.db("SELECT comment_language FROM answers WHERE item = 'conclusion-1'") == [("ru",)]
+
+
+# Voice messages ---------------------------------------------------------------------------
+
+
+async def test_several_voice_messages_are_all_kept_in_order_beside_text(
+    bot: Harness, tmp_path: Path
+) -> None:
+    """A second and third voice message add to the first; the review, /mydata and the export
+    show them all."""
+    from bot.export import write_pack  # noqa: PLC0415
+
+    person = Person(8104)
+    await walk_to(bot, person, "m1")
+    await bot.voice(person, seconds=12)
+    await bot.send(person, "And in writing.")
+    saved = await bot.voice(person, seconds=50)
+    assert "🎙 2 voice messages (1:02 in all)" in texts(saved)[0]
+    await bot.voice(person, seconds=5)
+    ((number,),) = bot.db("SELECT id FROM respondents")
+    assert [row[0] for row in bot.db("SELECT duration FROM voice_notes ORDER BY message_id")] == [
+        12,
+        50,
+        5,
+    ]
+    await bot.tap(person, "c:m1:_done")
+    await walk_to(bot, person, "rev")
+    assert any("🎙 3 voice messages (1:07 in all)" in c.text for c in bot.sent(person)[-3:])
+    calls = await bot.send(person, "/mydata")
+    (document,) = [c for c in calls if c.method == "sendDocument"]
+    body = document.files["document"].decode("utf-8")
+    assert "🎙 3 voice messages (1:07 in all)" in body and "And in writing." in body
+    files = write_pack(
+        bot.settings.db, tmp_path / "pack", bot.content, zone=bot.settings.zone, xlsx=False
+    )
+    import csv  # noqa: PLC0415
+
+    with (tmp_path / "pack" / "answers.csv").open(encoding="utf-8-sig", newline="") as handle:
+        row = next(r for r in csv.DictReader(handle) if r["item"] == "conclusion-1")
+    assert row["comment_type"] == "text+voice"
+    assert row["comment_audio"] == ";".join(
+        f"voice/{number}-conclusion-1-{n}.ogg" for n in (1, 2, 3)
+    )
+    assert files
+
+
+async def test_voice_messages_stop_at_their_limit(bot: Harness) -> None:
+    """Past VOICE_LIMIT a voice message is refused with a message; the others stay."""
+    person = Person(8105)
+    await walk_to(bot, person, "m1")
+    for _ in range(VOICE_LIMIT):
+        await bot.voice(person, seconds=1)
+    refused = await bot.voice(person, seconds=1)
+    assert "the most it can" in texts(refused)[0]
+    assert bot.db("SELECT count(*), sum(duration) FROM voice_notes") == [
+        (VOICE_LIMIT, VOICE_LIMIT)
+    ]
+
+
+# A revised content file -------------------------------------------------------------------
+
+
+def _fewer(tmp_path: Path) -> Content:
+    """The bundled content with its last conclusion and one stakeholder group fewer."""
+    from bot.content import DEFAULT_CONTENT  # noqa: PLC0415
+
+    text = DEFAULT_CONTENT.read_text(encoding="utf-8")
+    start = text.index('[[conclusions]]\nid = "conclusion-6"')
+    end = text.index("# Profile.", start)
+    text = text[:start] + text[end:]
+    group = text.index('[[groups]]\nid = "student"')
+    text = text[:group] + text[text.index("[[groups]]", group + 5) :]
+    text = text.replace("version = 2", "version = 3", 1)
+    path = tmp_path / "fewer.toml"
+    path.write_text(text, encoding="utf-8")
+    return load_content(path)
+
+
+async def test_a_revised_content_file_with_fewer_conclusions_strands_nobody(
+    bot: Harness, tmp_path: Path
+) -> None:
+    """People at a step the new version lacks are moved to the nearest one, keep every answer,
+    and all of them can go on and submit without an error."""
+    at_stance, at_comment, editing, done = Person(8111), Person(8112), Person(8113), Person(8114)
+    await walk_to(bot, at_stance, "s6")
+    await walk_to(bot, at_comment, "m6")
+    await bot.send(at_comment, "A comment on the sixth conclusion.")
+    await walk_to(bot, editing, "rev")
+    await bot.tap(editing, "c:rev:c6")
+    await walk_to(bot, done, "rev")
+    await bot.tap(done, "c:rev:_submit")
+    answers_before = bot.db("SELECT count(*) FROM answers WHERE answered_at IS NOT NULL")
+    bot.content = _fewer(tmp_path)
+    await bot.restart()
+    steps = dict(bot.db("SELECT user_id, step FROM users"))
+    assert steps == {at_stance.id: "sec", at_comment.id: "sec", editing.id: "rev", done.id: "done"}
+    assert bot.db("SELECT editing FROM users WHERE user_id = ?", editing.id) == [(0,)]
+    assert comment_of(bot, at_comment, "conclusion-6") == "A comment on the sixth conclusion."
+    assert bot.db("SELECT count(*) FROM answers WHERE answered_at IS NOT NULL") == answers_before
+    for person in (at_stance, at_comment, editing, done):
+        await bot.send(person, "/start")
+        if bot.offered(person)[:1] == ["c:resume:cont"]:
+            await bot.tap(person, "c:resume:cont")
+        await walk_to(bot, person, "rev")
+        await bot.tap(person, "c:rev:_submit")
+        assert bot.db("SELECT status, step FROM users WHERE user_id = ?", person.id) == [
+            ("submitted", "done")
+        ]
+    assert "5 / 5" in " ".join(c.text for c in bot.sent(at_stance) if c.method == "sendMessage")
+
+
+# Withdrawal reaches every copy ------------------------------------------------------------
+
+
+def _holds(root: Path, marker: bytes) -> list[str]:
+    """Every file under `root` (zip and workbook members opened) whose bytes hold `marker`."""
+    found = []
+    for path in root.rglob("*"):
+        if not path.is_file():
+            continue
+        if zipfile.is_zipfile(path):
+            with zipfile.ZipFile(path) as archive:
+                found += [
+                    f"{path}:{name}" for name in archive.namelist() if marker in archive.read(name)
+                ]
+        elif marker in path.read_bytes():
+            found.append(str(path))
+    return found
+
+
+async def test_delete_reaches_the_packs_backups_and_voice_files_on_the_server(
+    bot: Harness,
+) -> None:
+    """After /delete and the withdrawals job, no pack, zip, workbook, voice file or backup on
+    the server holds the person; everyone else is still there."""
+    bot.team_chat(TEAM)
+    leaver, stayer = Person(8121), Person(8122)
+    for person, marker in ((leaver, "LEAVER-MARKER-7f3a"), (stayer, "STAYER-MARKER-2b9c")):
+        await walk_to(bot, person, "m1")
+        await bot.send(person, f"My view, {marker}.")
+        await bot.voice(person)
+        await bot.tap(person, "c:m1:_done")
+    ((number,),) = bot.db("SELECT id FROM respondents WHERE user_id = ?", leaver.id)
+    await bot.run_job(jobs.WEEKLY_EXPORT)
+    await bot.send(Person(OWNER), "/export")
+    await bot.run_job(jobs.BACKUP)
+    exports, backups = bot.settings.export_dir, bot.settings.db.parent / "backups"
+    assert _holds(exports, b"LEAVER-MARKER-7f3a") and _holds(backups, b"LEAVER-MARKER-7f3a")
+    assert list(exports.rglob(f"voice/{number}-*.ogg"))
+    for folder in [exports, backups, *exports.rglob("*")]:
+        if folder.is_dir():
+            assert stat.S_IMODE(folder.stat().st_mode) == 0o700, folder
+    await bot.send(leaver, "/delete")
+    await bot.tap(leaver, "c:del:y")
+    await bot.run_job(jobs.WITHDRAWALS)
+    assert _holds(exports, b"LEAVER-MARKER-7f3a") == []
+    assert _holds(backups, b"LEAVER-MARKER-7f3a") == []
+    assert list(exports.rglob(f"voice/{number}-*.ogg")) == []
+    assert _holds(exports, b"STAYER-MARKER-2b9c") and _holds(backups, b"STAYER-MARKER-2b9c")
+    assert bot.db("SELECT count(*) FROM withdrawals") == [(0,)]
+
+
+async def test_the_team_gets_one_digest_of_withdrawals_an_hour(bot: Harness) -> None:
+    """Cycling /start, consent and /delete tells the team chats once an hour, not each time."""
+    bot.team_chat(TEAM)
+    person = Person(8131)
+
+    async def cycle() -> int:
+        await walk_to(bot, person, "quote")
+        ((number,),) = bot.db("SELECT id FROM respondents WHERE user_id = ?", person.id)
+        await bot.send(person, "/delete")
+        await bot.tap(person, "c:del:y")
+        return int(number)
+
+    first = [await cycle() for _ in range(5)]
+    assert bot.api.sent(TEAM) == []
+    (digest,) = texts(await bot.run_job(jobs.WITHDRAWALS))
+    assert "(5 respondents): " + ", ".join(map(str, first)) + "." in digest
+    second = [await cycle() for _ in range(3)]
+    bot.clock.advance(minutes=30)
+    assert texts(await bot.run_job(jobs.WITHDRAWALS)) == []
+    bot.clock.advance(minutes=31)
+    (later,) = texts(await bot.run_job(jobs.WITHDRAWALS))
+    assert "(3 respondents): " + ", ".join(map(str, second)) + "." in later
+    assert len(bot.api.sent(TEAM)) == 2
+
+
+# Sends are checked when they go out ------------------------------------------------------
+
+
+def _queue_broadcast(bot: Harness, people: list[Person]) -> None:
+    moment = timestamp(bot.clock.now)
+    for person in people:
+        bot.db_write("UPDATE respondents SET wants_news = 1 WHERE user_id = ?", person.id)
+        bot.db_write(
+            "INSERT INTO outbox (kind, user_id, chat_id, payload, next_at, created_at)"
+            " VALUES ('reminder', ?, ?, ?, ?, ?)",
+            person.id,
+            person.id,
+            json.dumps({"text": f"news for {person.id}"}),
+            moment,
+            moment,
+        )
+
+
+@pytest.mark.parametrize("how", ["/stop", "no news", "blocked"])
+async def test_stopping_between_the_claim_and_the_send_means_nothing_is_sent(
+    bot: Harness, settings: Settings, how: str
+) -> None:
+    """The outbox asks again just before each request: /stop, news switched off or a block
+    after a message was claimed keeps it from going out."""
+    settings.broadcast_rate = 2  # the second message's turn comes half a second after the first
+    first, second = Person(8141), Person(8142)
+    for person in (first, second):
+        await walk_to(bot, person, "s1")
+    _queue_broadcast(bot, [first, second])
+    bot.db_write("UPDATE outbox SET kind = 'broadcast', batch = NULL")
+    assert bot.app is not None and bot.app.job_queue is not None
+    (pump,) = bot.app.job_queue.get_jobs_by_name(jobs.PUMP)
+    await pump.run(bot.app)  # both claimed; the second waits for its slot
+    assert bot.db("SELECT count(*) FROM outbox WHERE status = 'pending'") == [(2,)]
+    repo = bot.app.bot_data["services"].repo
+    if how == "/stop":
+        await bot.send(second, "/stop")
+    elif how == "no news":  # as the review's "Quoting and news" stores it
+        ((number,),) = bot.db("SELECT id FROM respondents WHERE user_id = ?", second.id)
+        async with repo.transaction():
+            await repo.set_consent_choice(number, "wants_news", False)
+    else:  # another message to them came back 403 meanwhile
+        async with repo.transaction():
+            await repo.mark_blocked(second.id)
+    await pump.data.drain()
+    news = [c for c in bot.api.calls if c.method == "sendMessage" and "news for" in c.text]
+    assert [c.params["chat_id"] for c in news] == [first.id]
+    assert bot.db("SELECT user_id, status FROM outbox ORDER BY user_id") == [
+        (first.id, "sent"),
+        (second.id, "cancelled"),
+    ]
+
+
+# The closed gate --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "attempt",
+    [
+        "/mydata@other_bot",
+        "/delete@other_bot",
+        "/stop@other_bot",
+        "/MYDATA@Other_Bot",
+        "c:del:x",
+        "c:del:yy",
+        "c:del:",
+        "c:delete:y",
+    ],
+)
+async def test_a_closed_consultation_lets_no_newcomer_in(bot: Harness, attempt: str) -> None:
+    """Another bot's commands and forged erase buttons are thanked, and create nobody."""
+    await bot.send(Person(OWNER), "/consultation close")
+    stranger = Person(8151)
+    if attempt.startswith("/"):
+        calls = await bot.send(stranger, attempt)
+    else:
+        calls = await bot.tap(stranger, attempt, message_id=1)
+    assert "closed" in texts(calls)[-1]
+    assert bot.db("SELECT count(*) FROM users WHERE user_id = ?", stranger.id) == [(0,)]
+
+
+async def test_a_closed_consultation_still_answers_this_bots_data_commands(bot: Harness) -> None:
+    """/mydata@<this bot> is this bot's command: it is answered (and creates nobody)."""
+    await bot.send(Person(OWNER), "/consultation close")
+    stranger = Person(8152)
+    calls = await bot.send(stranger, "/mydata@creative_spark_bot")
+    assert texts(calls) == [translator("en").gettext("Nothing is stored about you.")]
+    assert bot.db("SELECT count(*) FROM users WHERE user_id = ?", stranger.id) == [(0,)]
+
+
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [("kk", "жеті күн"), ("ru", "семи дней"), ("en", "seven days")],
+)
+def test_the_consent_text_says_how_long_backups_keep_a_copy(
+    content: Content, language: str, words: str
+) -> None:
+    """The consent names the backups and their seven days, beside /delete."""
+    text = content.consent.render(language)
+    assert words in text and "/delete" in text
