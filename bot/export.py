@@ -60,6 +60,7 @@ ANSWER_COLUMNS = (
 )  # fmt: skip
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 FORMULA_FIRST = frozenset(FORMULA_STARTS)
+QUOTED = ('"', ",", ";", "\t", "\n", "\r")  # a CSV field holding one of these is quoted
 GUARD_WINDOW = 64  # leading characters the guard reads: bounded work per cell, a million cells
 # Skipped before a formula start: spaces, line and paragraph separators, control characters,
 # and format characters (zero-width, BOM, bidi overrides), which a spreadsheet may drop.
@@ -67,7 +68,8 @@ SKIPPED_CATEGORIES = frozenset({"Zs", "Zl", "Zp", "Cc", "Cf"})
 # Letters and marks that show nothing, skipped too: Hangul fillers, the blank Braille pattern,
 # the combining grapheme joiner and the variation selectors.
 BLANKS = frozenset(
-    "\u115f\u1160\u3164\uffa0\u2800\u034f" + "".join(map(chr, range(0xFE00, 0xFE10)))
+    "\u115f\u1160\u3164\uffa0\u2800\u034f\u180b\u180c\u180d\u180f"
+    + "".join(map(chr, (*range(0xFE00, 0xFE10), *range(0xE0100, 0xE01F0))))
 )
 NUMERIC_ANSWERS = frozenset(
     {"respondent", "content_version", "stance", "comment_redacted", "may_quote", "revised"}
@@ -172,7 +174,9 @@ def _field(text: str) -> str:
     """One CSV field of user text: guarded against formulas, quoted when it needs to be."""
     if guarded(text):
         text = "'" + text
-    if '"' in text or "," in text or "\n" in text or "\r" in text:
+    # Quoted on ";" and tab too: Excel in Kazakh and Russian settings splits on ";", and a
+    # text cut there could start a formula in its own cell ("ok;=1+1").
+    if any(char in text for char in QUOTED):
         return '"' + text.replace('"', '""') + '"'
     return text
 

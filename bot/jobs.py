@@ -44,7 +44,7 @@ from bot.handlers.broadcast import progress_text, send_broadcast_message
 from bot.handlers.context import BotContext, Services
 from bot.i18n import translator
 from bot.journey import callback
-from bot.purge import private_folder
+from bot.purge import lock_down, private_folder
 from bot.ratelimit import NO_RETRY
 from bot.storage.backup import backup
 from bot.storage.repository import VOICE_LIST, Broadcast, OutboxMessage
@@ -130,6 +130,10 @@ async def register(application: Application) -> None:  # type: ignore[type-arg]
         logger.warning(
             "%d queued message(s) were in flight at the last stop: not resent", recovered
         )
+    # Packs and backups written by an older version may be readable by others: not any more.
+    await asyncio.to_thread(
+        lock_down, services.settings.export_dir, services.settings.db.parent / "backups"
+    )
     queue.run_repeating(remind, interval=600, first=20, name=REMINDERS)
     application.bot_data[PUMP] = state = PumpState()
     queue.run_repeating(
@@ -561,47 +565,52 @@ async def _child(arguments: tuple[str, ...], environment: dict[str, str], what: 
 async def withdrawals(context: BotContext) -> None:
     """Clean the server's packs and backups of those who used /delete, then tell the team.
 
-    The team chats get one digest of the numbers an hour at most, however many withdraw (a
+    The purge waits while a pack is being made (it cleans that one too, once written). The
+    team chats get one digest an hour at most of the numbers purged, however many withdraw (a
     person cycling /start and /delete cannot flood them); a number is forgotten once it was
-    both purged and told.
+    both purged and told. A purge that fails reaches the error handler (the owners hear of it,
+    once in ten minutes) and is tried again a minute later.
     """
     services = _services(context)
     repo = services.repo
-    pending = await repo.withdrawals(untold=False)
+    pending = await repo.withdrawals(awaiting="purge")
     if pending and not services.packs_building:
-        try:
-            await _purge(services, pending)
-        except Exception:  # the team is told all the same; the purge is tried again
-            logger.exception("the server's copies could not be purged: trying again")
-    untold = await repo.withdrawals(untold=True)
+        await _purge(services, pending)
+        async with repo.transaction():
+            await repo.withdrawals_done(pending, told=False, now=services.clock())
+    untold = await repo.withdrawals(awaiting="digest")
     now = services.clock()
     last = await repo.last_run(WITHDRAWALS)
-    if not untold or (last is not None and now - datetime.fromisoformat(last) < DIGEST_EVERY):
+    if not untold or not services.team_chats:  # no chat to tell yet: the numbers wait for one
         return
-    async with repo.transaction():
-        await repo.claim_run(WITHDRAWALS, now)
-        await repo.withdrawals_done(untold, told=True, now=now)
-    await _digest(context, services, untold)
+    if last is not None and now - datetime.fromisoformat(last) < DIGEST_EVERY:
+        return
+    if await _digest(context, services, untold):
+        async with repo.transaction():
+            await repo.claim_run(WITHDRAWALS, now)
+            await repo.withdrawals_done(untold, told=True, now=now)
 
 
-async def _purge(services: Services, numbers: list[int]) -> None:
-    """Clean the packs under BOT_EXPORT_DIR and the backups of `numbers`, in a child process."""
+async def _purge(services: Services, numbers: list[int], folder: Path | None = None) -> None:
+    """Clean the packs under BOT_EXPORT_DIR and the backups (or only the pack in `folder`) of
+    `numbers`, in a child process."""
     settings = services.settings
+    where = ("--export-dir", str(folder)) if folder else (
+        "--export-dir", str(settings.export_dir), "--backups", str(settings.db.parent / "backups")
+    )  # fmt: skip
     changed = await _child(
-        ("-m", "bot.purge", "--export-dir", str(settings.export_dir), "--backups",
-         str(settings.db.parent / "backups"), *map(str, numbers)),
+        ("-m", "bot.purge", *where, *map(str, numbers)),
         dict(os.environ), "the purge of withdrawn respondents",
     )  # fmt: skip
-    async with services.repo.transaction():
-        await services.repo.withdrawals_done(numbers, told=False, now=services.clock())
     logger.info(
         "%d withdrawn respondent(s) purged from %d copies on the server",
         len(numbers), len(changed.splitlines()),
     )  # fmt: skip
 
 
-async def _digest(context: BotContext, services: Services, numbers: list[int]) -> None:
-    """One message to each team chat naming the numbers withdrawn since the last one."""
+async def _digest(context: BotContext, services: Services, numbers: list[int]) -> bool:
+    """One message to each team chat naming the numbers withdrawn since the last one; False
+    when a chat could not be reached for now (the digest goes again later)."""
     english = translator("en")  # team chats have no language of their own
     listing = ", ".join(map(str, numbers))
     attached = len(listing) > DIGEST_LISTED
@@ -616,6 +625,7 @@ async def _digest(context: BotContext, services: Services, numbers: list[int]) -
     ).format(
         count=len(numbers), numbers=english.gettext("listed in the file") if attached else listing
     )
+    delivered = True
     for chat_id in services.team_chats:
         try:
             await context.bot.send_message(chat_id, text, parse_mode=None)
@@ -623,8 +633,12 @@ async def _digest(context: BotContext, services: Services, numbers: list[int]) -
                 await context.bot.send_document(
                     chat_id, listing.replace(", ", "\n").encode(), filename="withdrawn.txt"
                 )
+        except (Forbidden, BadRequest) as error:  # the chat removed the bot: nobody to tell
+            logger.warning("a team chat cannot be told of withdrawals: %s", error.message)
         except TelegramError as error:
             logger.warning("a team chat could not be told of withdrawals: %s", error.message)
+            delivered = False
+    return delivered
 
 
 async def download_voices(context: BotContext, folder: Path) -> int:
@@ -667,9 +681,26 @@ def _zip(folder: Path, files: list[Path]) -> Path:
 async def send_pack(
     context: BotContext, services: Services, folder: Path, chats: list[int], *, language: str
 ) -> None:
-    """Build the pack, fetch the voice comments, and send it to `chats`."""
+    """Build the pack, fetch the voice comments, and send it to `chats`.
+
+    The whole time counts as a pack being made: no purge of the server's copies runs
+    meanwhile, and whoever withdrew since the pack's snapshot is cleaned from it before it is
+    zipped and sent.
+    """
+    services.packs_building += 1
+    try:
+        await _send_pack(context, services, folder, chats, language=language)
+    finally:
+        services.packs_building -= 1
+
+
+async def _send_pack(
+    context: BotContext, services: Services, folder: Path, chats: list[int], *, language: str
+) -> None:
     files = await build_pack(services, folder, "--voices-follow")
     await download_voices(context, folder)
+    if withdrawn := await services.repo.withdrawals(awaiting="purge"):
+        await _purge(services, withdrawn, folder)
     archive = await asyncio.to_thread(_zip, folder, files)
     _ = translator(language if language in LANGUAGES else "en").gettext
     summary = (folder / f"summary-{language}.txt").read_text(encoding="utf-8")

@@ -52,6 +52,7 @@ BACKOFF = math.log(0.4)  # "stupid back-off" from a trigram to a bigram to a let
 UNSEEN = math.log(1e-6)  # a letter the model never saw
 
 MAX_CHARS = 500  # characters of a text that are read: the rest changes nothing
+TOKEN_BACK = 64  # how far before its first letter a token may start (a link, an @name)
 
 _LINKS = ("http://", "https://", "www.")  # a link runs from one of these to the token's end
 _HANDLE = re.compile(r"[@/]\w+")  # @mention, /command: nothing after the run to backtrack for
@@ -86,8 +87,11 @@ def _words(text: str) -> list[str]:
     first = _LETTER.search(text)  # padding before the words (spaces, emoji) is not read
     if first is None:
         return []
-    # From the start of that letter's token, so that "@name" or a link stays whole.
-    start = max(text.rfind(space, 0, first.start()) for space in " \n\t\u00a0") + 1
+    # From the start of that letter's token (any space before it, a few characters back at
+    # most), so that "@name" or a link stays whole; padding glued to the word is not read.
+    start = first.start()
+    while start > 0 and first.start() - start < TOKEN_BACK and not text[start - 1].isspace():
+        start -= 1
     text = unicodedata.normalize("NFC", text[start : start + MAX_CHARS]).lower()
     text = _HANDLE.sub(" ", " ".join(map(_without_links, text.split())))
     words = []

@@ -87,6 +87,7 @@ async def test_delete_leaves_no_row_about_the_person_in_any_table(bot: Harness) 
     """Every table, every column: no value that is the person's id or pseudonymous number."""
     import sqlite3  # noqa: PLC0415
 
+    bot.team_chat(TEAM_CHAT)
     person = Person(7_777_777_301)
     await walk_to(bot, person, "m1")
     await bot.send(person, "A comment in two parts.")
@@ -103,6 +104,7 @@ async def test_delete_leaves_no_row_about_the_person_in_any_table(bot: Harness) 
     # Only the number waits, for the team's digest and the purge of the server's copies...
     assert bot.db("SELECT respondent_id FROM withdrawals") == [(number,)]
     await bot.run_job(jobs.WITHDRAWALS)  # ...which, done, forget it too
+    assert len(bot.api.sent(TEAM_CHAT)) == 1
     leftovers = []
     with sqlite3.connect(bot.settings.db) as connection:
         tables = [

@@ -174,3 +174,5 @@ def test_padding_before_the_words_does_not_hide_their_language() -> None:
     """Spaces or emoji before the words are not counted in what the detector reads."""
     assert detect_language(" " * 600 + "Привет, как у вас дела сегодня?") == "ru"
     assert detect_language("👍 " * 300 + "Бұл өте жақсы идея, рақмет!") == "kk"
+    assert detect_language("😀" * 500 + "Привет, как у вас дела сегодня?") == "ru"
+    assert detect_language("\u2003" * 600 + "Hello, how are you doing today?") == "en"

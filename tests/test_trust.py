@@ -5,6 +5,7 @@ gate, the team's digest of withdrawals and the honest broadcast report."""
 from __future__ import annotations
 
 import json
+import sqlite3
 import stat
 import zipfile
 from pathlib import Path
@@ -14,6 +15,7 @@ import pytest
 from bot import jobs
 from bot.config import Settings
 from bot.content import Content, load_content
+from bot.fakeapi import Fault
 from bot.i18n import translator
 from bot.storage.repository import COMMENT_LIMIT, VOICE_LIMIT, timestamp
 from tests.conftest import OWNER, Harness, Person, walk_to
@@ -374,6 +376,8 @@ async def test_stopping_between_the_claim_and_the_send_means_nothing_is_sent(
         "c:del:yy",
         "c:del:",
         "c:delete:y",
+        "/" + " " * 63 + "mydata",
+        "/ mydata",
     ],
 )
 async def test_a_closed_consultation_lets_no_newcomer_in(bot: Harness, attempt: str) -> None:
@@ -407,3 +411,192 @@ def test_the_consent_text_says_how_long_backups_keep_a_copy(
     """The consent names the backups and their seven days, beside /delete."""
     text = content.consent.render(language)
     assert words in text and "/delete" in text
+
+
+# What the review of the change found --------------------------------------------------------
+
+
+def test_a_version_4_database_with_several_voice_comments_migrates(tmp_path: Path) -> None:
+    """Voice comments on two items of one respondent (one each, as version 4 kept them) become
+    the first voice message of each item."""
+    import asyncio  # noqa: PLC0415
+
+    from bot.storage.repository import MIGRATIONS, Repository  # noqa: PLC0415
+
+    path = tmp_path / "v4.sqlite3"
+    with sqlite3.connect(path) as connection:
+        for script in sorted(MIGRATIONS.glob("00[1-4]_*.sql")):
+            connection.executescript(script.read_text(encoding="utf-8"))
+        connection.execute("PRAGMA user_version = 4")
+        connection.execute(
+            "INSERT INTO users (user_id, chat_id, created_at, last_activity_at)"
+            " VALUES (1, 1, 'x', 'x')"
+        )
+        connection.execute(
+            "INSERT INTO respondents (user_id, consented_at, consent_version, started_at)"
+            " VALUES (1, 'x', 1, 'x')"
+        )
+        for item in ("conclusion-1", "conclusion-2"):
+            connection.execute(
+                "INSERT INTO answers (respondent_id, item, content_version, voice_file_id,"
+                " voice_unique_id, voice_duration, reached_at) VALUES (1, ?, 1, ?, ?, 30, 'x')",
+                (item, f"file-{item}", f"u-{item}"),
+            )
+    connection.close()
+
+    async def migrate() -> None:
+        repository = await Repository.open(path)
+        answers = await repository.answers(1)
+        await repository.close()
+        assert {a.item: (a.voice_count, a.voice_duration) for a in answers.values()} == {
+            "conclusion-1": (1, 30),
+            "conclusion-2": (1, 30),
+        }
+
+    asyncio.run(migrate())
+    with sqlite3.connect(path) as connection:
+        notes = connection.execute(
+            "SELECT item, file_id FROM voice_notes ORDER BY item"
+        ).fetchall()
+    connection.close()
+    assert notes == [("conclusion-1", "file-conclusion-1"), ("conclusion-2", "file-conclusion-2")]
+
+
+async def test_a_purge_cut_short_is_done_whole_the_next_time(
+    bot: Harness, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The workbook or zip failing half-way leaves the folder marked; the next purge cleans
+    every file, and a comment longer than the csv module's default field limit is no obstacle."""
+    from bot import purge  # noqa: PLC0415
+    from bot.export import write_pack  # noqa: PLC0415
+
+    leaver, stayer = Person(8161), Person(8162)
+    for person in (leaver, stayer):
+        await walk_to(bot, person, "m1")
+        await bot.send(person, f"Marker of {person.id}.")
+    bot.db_write(  # written before comments were capped
+        "UPDATE answers SET comment = ? WHERE item = 'conclusion-1' AND respondent_id ="
+        " (SELECT id FROM respondents WHERE user_id = ?)",
+        f"Marker of {stayer.id}. " + "long " * 40_000,
+        stayer.id,
+    )
+    ((number,),) = bot.db("SELECT id FROM respondents WHERE user_id = ?", leaver.id)
+    folder = tmp_path / "exports" / "2026-11-30"
+    files = write_pack(bot.settings.db, folder, bot.content, zone=bot.settings.zone)
+    jobs._zip(folder, files)
+
+    def broken(folder: Path) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(purge, "_rewrite_workbook", broken)
+    with pytest.raises(purge.PurgeError):
+        purge.purge(export_dir=tmp_path / "exports", backups=None, numbers=[number])
+    assert (folder / purge.PENDING).exists()
+    monkeypatch.undo()
+    assert purge.purge(export_dir=tmp_path / "exports", backups=None, numbers=[number]) == [folder]
+    assert _holds(folder, f"Marker of {leaver.id}".encode()) == []
+    assert _holds(folder, f"Marker of {stayer.id}".encode())
+    assert not (folder / purge.PENDING).exists()
+
+
+async def test_someone_who_withdraws_while_a_pack_is_made_is_not_in_what_is_sent(
+    bot: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A /delete after the pack's snapshot, before it is zipped: the zip and the files sent
+    hold nothing of them, and their voice file is gone from the server."""
+    bot.team_chat(TEAM)
+    leaver, stayer = Person(8171), Person(8172)
+    for person in (leaver, stayer):
+        await walk_to(bot, person, "m1")
+        await bot.send(person, f"Marker of {person.id}.")
+        await bot.voice(person)
+    ((number,),) = bot.db("SELECT id FROM respondents WHERE user_id = ?", leaver.id)
+    fetch = jobs.download_voices
+
+    async def fetch_then_withdraw(context: object, folder: Path) -> int:
+        fetched = await fetch(context, folder)  # type: ignore[arg-type]
+        await bot.send(leaver, "/delete")
+        await bot.tap(leaver, "c:del:y")
+        assert texts(await bot.run_job(jobs.WITHDRAWALS)) == []  # waits for the pack
+        return fetched
+
+    monkeypatch.setattr(jobs, "download_voices", fetch_then_withdraw)
+    calls = await bot.send(Person(OWNER), "/export")
+    sent = [c for c in calls if c.method == "sendDocument"]
+    assert sent
+    assert any(name.endswith(".zip") for c in sent for name in c.file_names.values())
+    for call in sent:
+        for key, body in call.files.items():
+            assert f"Marker of {leaver.id}".encode() not in body
+            if call.file_names.get(key, "").endswith(".zip"):
+                import io  # noqa: PLC0415
+
+                with zipfile.ZipFile(io.BytesIO(body)) as archive:
+                    names = archive.namelist()
+                    assert not [n for n in names if n.startswith(f"voice/{number}-")]
+                    assert any(n.startswith("voice/") for n in names)  # the stayer's
+                    for name in names:
+                        assert f"Marker of {leaver.id}".encode() not in archive.read(name)
+    assert list(bot.settings.export_dir.rglob(f"voice/{number}-*")) == []
+    (digest,) = texts(await bot.run_job(jobs.WITHDRAWALS))
+    assert f"(1 respondent): {number}." in digest
+
+
+async def test_withdrawals_wait_for_a_team_chat_and_for_one_that_answers(bot: Harness) -> None:
+    """With no team chat the numbers wait; a chat Telegram cannot reach now gets the digest
+    again later."""
+    person = Person(8181)
+    await walk_to(bot, person, "quote")
+    ((number,),) = bot.db("SELECT id FROM respondents WHERE user_id = ?", person.id)
+    await bot.send(person, "/delete")
+    await bot.tap(person, "c:del:y")
+    await bot.run_job(jobs.WITHDRAWALS)
+    assert bot.db("SELECT respondent_id, told_at IS NULL FROM withdrawals") == [(number, 1)]
+    bot.team_chat(TEAM)
+    bot.api.chat_faults[TEAM] = Fault(502, "Bad Gateway")
+    await bot.run_job(jobs.WITHDRAWALS)
+    assert bot.db("SELECT told_at IS NULL FROM withdrawals") == [(1,)]
+    del bot.api.chat_faults[TEAM]
+    (digest,) = texts(await bot.run_job(jobs.WITHDRAWALS))
+    assert f"(1 respondent): {number}." in digest
+    assert bot.db("SELECT count(*) FROM withdrawals") == [(0,)]
+
+
+async def test_packs_and_backups_of_an_older_version_become_private(bot: Harness) -> None:
+    """Folders and files written before they were made private are locked down at start."""
+    old = bot.settings.export_dir / "2026-01-05"
+    old.mkdir(parents=True)
+    (old / "answers.csv").write_text("respondent\n", encoding="utf-8")
+    old.chmod(0o755)
+    bot.settings.export_dir.chmod(0o755)
+    (old / "answers.csv").chmod(0o644)
+    await bot.restart()
+    assert stat.S_IMODE(bot.settings.export_dir.stat().st_mode) == 0o700
+    assert stat.S_IMODE(old.stat().st_mode) == 0o700
+    assert stat.S_IMODE((old / "answers.csv").stat().st_mode) == 0o600
+
+
+async def test_a_voice_message_delivered_twice_is_kept_once_without_a_false_limit(
+    bot: Harness,
+) -> None:
+    """Telegram may deliver the same update again after a restart: one voice note, no
+    'limit reached' message."""
+    person = Person(8191)
+    await walk_to(bot, person, "m1")
+    raw = bot._message(person, voice={"file_id": "v", "file_unique_id": "v", "duration": 4})
+    await bot.feed(raw)
+    again = await bot.feed(raw)
+    assert not any("the most it can" in text for text in texts(again))
+    assert bot.db("SELECT count(*) FROM voice_notes") == [(1,)]
+
+
+async def test_an_edit_may_shorten_a_comment_written_before_the_limit(bot: Harness) -> None:
+    """A comment longer than the limit from before it existed can still be edited shorter."""
+    person = Person(8192)
+    await walk_to(bot, person, "m1")
+    await bot.send(person, "short")
+    part = int(bot.db("SELECT max(message_id) FROM comment_parts")[0][0])
+    bot.db_write("UPDATE comment_parts SET text = ?", "x" * 12_000)
+    calls = await bot.edit(person, part, "x" * 11_000)
+    assert "updated" in calls[-1].text
+    assert len(comment_of(bot, person) or "") == 11_000

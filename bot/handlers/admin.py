@@ -331,8 +331,10 @@ def _still_allowed(text: str, username: str | None) -> bool:
     particular): `/mydata@other_bot` is not this bot's command and would only create someone."""
     if not text.startswith("/"):
         return False
-    word = text[1:64].split(maxsplit=1)[0] if len(text) > 1 else ""
-    command, _, mention = word.partition("@")
+    words = text[1:64].split(maxsplit=1)
+    if not words or text[1:2].isspace():  # "/" alone, or "/ mydata": no command at all
+        return False
+    command, _, mention = words[0].partition("@")
     addressed = not mention or (username is not None and mention.lower() == username.lower())
     return addressed and command.lower() in STILL_ALLOWED
 

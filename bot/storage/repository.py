@@ -453,13 +453,15 @@ class Repository:
         )
         await self.forget_user(user_id)
 
-    async def withdrawals(self, *, untold: bool, limit: int = 10_000) -> list[int]:
-        """The numbers withdrawn that the team has not been told of (`untold`), or that the
-        server's packs and backups may still hold."""
-        column = "told_at" if untold else "purged_at"
+    async def withdrawals(self, *, awaiting: str, limit: int = 10_000) -> list[int]:
+        """The numbers withdrawn that await the purge of the server's copies ("purge"), or,
+        purged, the team's digest ("digest")."""
+        where = {
+            "purge": "purged_at IS NULL",
+            "digest": "told_at IS NULL AND purged_at IS NOT NULL",
+        }[awaiting]
         rows = await self._rows(
-            f"SELECT respondent_id FROM withdrawals WHERE {column} IS NULL"
-            " ORDER BY respondent_id LIMIT ?",
+            f"SELECT respondent_id FROM withdrawals WHERE {where} ORDER BY respondent_id LIMIT ?",
             (limit,),
         )
         return [int(row[0]) for row in rows]
@@ -681,17 +683,20 @@ class Repository:
         Each part is a Telegram message (4,096 characters at most), and the parts together
         stay under COMMENT_LIMIT: reading and joining them is bounded work.
         """
-        parts = {
-            int(row[0]): (str(row[1]), row[2])
-            for row in await self._rows(
-                "SELECT message_id, text, language FROM comment_parts"
-                " WHERE respondent_id = ? AND item = ?",
-                (respondent_id, item),
-            )
-        }
+        rows = await self._rows(
+            "SELECT message_id, text, coalesce(language, (SELECT comment_language FROM answers"
+            " WHERE respondent_id = ? AND item = ?)) FROM comment_parts"
+            " WHERE respondent_id = ? AND item = ?",
+            (respondent_id, item, respondent_id, item),
+        )  # parts stored before their language was: the comment's language stands for them
+        parts = {int(row[0]): (str(row[1]), row[2]) for row in rows}
         before = dict(parts)
         parts[message_id] = (text, language)
-        added = _joined_length(parts) <= COMMENT_LIMIT
+        length = _joined_length(parts)
+        # Within the limit; or an edit that leaves an older, longer comment no longer than it was.
+        added = length <= COMMENT_LIMIT or (
+            message_id in before and length <= _joined_length(before)
+        )
         if added:
             await self._defer(
                 "INSERT INTO comment_parts (respondent_id, item, message_id, text, language)"
@@ -733,8 +738,12 @@ class Repository:
             (respondent_id, item, message_id, file_id, unique_id, duration, respondent_id, item,
              VOICE_LIMIT),
         )  # fmt: skip
-        if not added:
-            return False
+        if not added:  # the same update again (Telegram redelivers after a restart), or full
+            again = await self._row(
+                "SELECT 1 FROM voice_notes WHERE respondent_id = ? AND message_id = ?",
+                (respondent_id, message_id),
+            )
+            return again is not None
         await self._defer(
             "UPDATE answers SET voice_count = voice_count + 1,"
             " voice_duration = coalesce(voice_duration, 0) + ?"

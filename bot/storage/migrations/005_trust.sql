@@ -14,10 +14,11 @@ CREATE TABLE voice_notes (
 
 CREATE INDEX voice_notes_item ON voice_notes (respondent_id, item);
 
--- The one voice comment an answer could hold until now becomes the first of its list.
+-- The one voice comment an answer could hold until now becomes the first of its list. Its
+-- message is not known: a negative number of its own, before every real message id.
 INSERT INTO voice_notes (respondent_id, item, message_id, file_id, unique_id, duration)
-SELECT respondent_id, item, 0, voice_file_id, coalesce(voice_unique_id, ''),
-       coalesce(voice_duration, 0)
+SELECT respondent_id, item, -row_number() OVER (PARTITION BY respondent_id ORDER BY item),
+       voice_file_id, coalesce(voice_unique_id, ''), coalesce(voice_duration, 0)
 FROM answers WHERE voice_file_id IS NOT NULL;
 
 -- The answer keeps how many voice messages it has and their length in all (the screens show
