@@ -56,6 +56,7 @@ PUMP = "outbox-pump"
 WEEKLY_EXPORT = "weekly-export"
 CATCH_UP = "weekly-export-catch-up"
 BACKUP = "daily-backup"
+LOCK_DOWN = "lock-down-copies"
 WITHDRAWALS = "withdrawals"  # cleans the server's copies, then tells the team, once an hour
 WITHDRAWALS_EVERY = 60  # seconds between looks at the withdrawals
 DIGEST_EVERY = timedelta(hours=1)
@@ -130,10 +131,9 @@ async def register(application: Application) -> None:  # type: ignore[type-arg]
         logger.warning(
             "%d queued message(s) were in flight at the last stop: not resent", recovered
         )
-    # Packs and backups written by an older version may be readable by others: not any more.
-    await asyncio.to_thread(
-        lock_down, services.settings.export_dir, services.settings.db.parent / "backups"
-    )
+    # Packs and backups written by an older version may be readable by others: soon after
+    # start, off the start-up path (a folder of many packs takes a while to walk).
+    queue.run_once(lock_down_copies, when=1, name=LOCK_DOWN)
     queue.run_repeating(remind, interval=600, first=20, name=REMINDERS)
     application.bot_data[PUMP] = state = PumpState()
     queue.run_repeating(
@@ -557,6 +557,12 @@ async def _child(arguments: tuple[str, ...], environment: dict[str, str], what: 
     if process.returncode != 0:
         raise RuntimeError(f"{what} failed: {err.decode(errors='replace')[-500:]}")
     return out.decode()
+
+
+async def lock_down_copies(context: BotContext) -> None:
+    """Make the export and backup folders the bot's user's only, older files in them too."""
+    settings = _services(context).settings
+    await asyncio.to_thread(lock_down, settings.export_dir, settings.db.parent / "backups")
 
 
 # Withdrawals -------------------------------------------------------------------------------

@@ -265,7 +265,6 @@ async def test_delete_reaches_the_packs_backups_and_voice_files_on_the_server(
         await bot.voice(person)
         await bot.tap(person, "c:m1:_done")
     ((number,),) = bot.db("SELECT id FROM respondents WHERE user_id = ?", leaver.id)
-    await bot.run_job(jobs.WEEKLY_EXPORT)
     await bot.send(Person(OWNER), "/export")
     await bot.run_job(jobs.BACKUP)
     exports, backups = bot.settings.export_dir, bot.settings.db.parent / "backups"
@@ -571,6 +570,7 @@ async def test_packs_and_backups_of_an_older_version_become_private(bot: Harness
     bot.settings.export_dir.chmod(0o755)
     (old / "answers.csv").chmod(0o644)
     await bot.restart()
+    await bot.run_job(jobs.LOCK_DOWN)
     assert stat.S_IMODE(bot.settings.export_dir.stat().st_mode) == 0o700
     assert stat.S_IMODE(old.stat().st_mode) == 0o700
     assert stat.S_IMODE((old / "answers.csv").stat().st_mode) == 0o600
