@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 PO     := $(wildcard bot/locales/*/LC_MESSAGES/bot.po)
 MO     := $(PO:.po=.mo)
 
-.PHONY: install demo run test bench lint catalogs clean
+.PHONY: install demo run test test-fast bench lint catalogs messages clean
 
 install: $(STAMP) $(MO)
 
@@ -22,6 +22,24 @@ $(STAMP): pyproject.toml
 
 catalogs: $(MO)
 
+# `make messages`: the texts marked in bot/ (_, gettext, ngettext, N_: as tests/test_i18n.py
+# finds them) into build/bot.pot, then every catalog updated from it: a new text is added
+# untranslated (the tests fail until it is translated), one no longer used is dropped, and
+# nothing is guessed (no fuzzy matching). Sorted by text, without source lines, so moving code
+# never reorders the catalogs. LOCALES=<dir> updates a copy instead.
+POT       := build/bot.pot
+LOCALES   ?= bot/locales
+LANGUAGES := $(patsubst bot/locales/%/LC_MESSAGES/bot.po,%,$(PO))
+messages: $(STAMP)
+	mkdir -p $(dir $(POT))
+	$(BIN)/pybabel -q extract --no-default-keywords -k _ -k gettext -k ngettext:1,2 -k N_ \
+		--no-location --sort-output --width 99 --project "Creative Spark consultation bot" \
+		--version 1 --copyright-holder Creotalents -o $(POT) bot
+	for language in $(LANGUAGES); do \
+		$(BIN)/pybabel -q update --no-fuzzy-matching --ignore-obsolete --width 99 -D bot \
+			-i $(POT) -d $(LOCALES) -l $$language || exit 1; \
+	done
+
 demo: install
 	$(BIN)/python -m bot demo
 
@@ -30,6 +48,10 @@ run: install
 
 test: install
 	$(BIN)/python -m pytest -q
+
+# Everything but the fuzz, crash and timing suites (marked slow): seconds, not minutes.
+test-fast: install
+	$(BIN)/python -m pytest -q -m "not slow"
 
 # `make bench` runs every benchmark; `make bench hostile` (or langid, export, ...) only those named.
 BENCHES := langid export updates broadcast startup hostile

@@ -24,6 +24,7 @@ from bot.content import load_content
 from bot.fakeapi import FakeBotApi
 
 RESPONDENTS = 1_000
+CONTENT = load_content()  # the bundled file: as many conclusions as it has
 FIRST_USER = 900_000_000
 
 
@@ -36,7 +37,7 @@ def journey(user_id: int, rng: random.Random) -> list[tuple[str, str]]:
     steps += [("tap", "c:age:y"), ("tap", "c:cons:y"), ("tap", "c:quote:y"), ("tap", "c:news:n")]
     steps += [("tap", "c:grp:student"), ("tap", "c:reg:almaty"), ("tap", "c:ageb:18-24")]
     steps.append(("tap", "c:gen:_pns"))
-    for number in range(1, 7):
+    for number in range(1, len(CONTENT.conclusions) + 1):
         steps.append(("tap", f"c:s{number}:{rng.randint(1, 5)}"))
         if rng.random() < 0.3:
             steps.append(("text", "Creative industries need more support in the regions."))
@@ -85,7 +86,7 @@ async def walk(
     """Run the interleaved journeys; return throughput and latency figures."""
     settings = Settings(_env_file=None, db=database)  # type: ignore[call-arg]
     application = build_application(
-        settings, load_content(), request=FakeBotApi(), get_updates_request=FakeBotApi(),
+        settings, CONTENT, request=FakeBotApi(), get_updates_request=FakeBotApi(),
         rate_limited=False,
     )  # fmt: skip
     if bare:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import html
 import logging
 import os
+import re
 import sys
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -43,8 +45,8 @@ def cmd_run(args: argparse.Namespace) -> None:
     """Run the bot, polling or (with BOT_WEBHOOK_URL) webhook."""
     from telegram import Update  # noqa: PLC0415 - keeps `check-content` and `export` light
 
-    from bot.app import build_application  # noqa: PLC0415
-    from bot.redact import install as install_redaction  # noqa: PLC0415
+    from bot.app import build_application  # noqa: PLC0415 - the bot, `run` only
+    from bot.redact import install as install_redaction  # noqa: PLC0415 - the same
 
     settings = _settings()
     if settings.token is None:
@@ -52,7 +54,7 @@ def cmd_run(args: argparse.Namespace) -> None:
     install_redaction(settings.token.get_secret_value())
     application = build_application(settings, _content(settings))
     if settings.webhook_url:
-        from bot.webhook import limit_webhook_server  # noqa: PLC0415
+        from bot.webhook import limit_webhook_server  # noqa: PLC0415 - tornado, webhook only
 
         try:
             limit_webhook_server()
@@ -73,7 +75,7 @@ def cmd_run(args: argparse.Namespace) -> None:
 
 def cmd_demo(args: argparse.Namespace) -> None:
     """Run the bot in the terminal against the offline Bot API."""
-    from bot.demo import run_demo  # noqa: PLC0415
+    from bot.demo import run_demo  # noqa: PLC0415 - the whole bot, for `demo` only
 
     settings = _settings().model_copy(update={"db": Path(args.db), "admins": [], "team_chats": []})
     if args.fresh:
@@ -84,7 +86,7 @@ def cmd_demo(args: argparse.Namespace) -> None:
 
 def cmd_export(args: argparse.Namespace) -> None:
     """Write the export pack and print the files written."""
-    from bot.export import write_pack, write_stance_charts  # noqa: PLC0415
+    from bot.export import write_pack, write_stance_charts  # noqa: PLC0415 - pandas, `export` only
 
     settings = _settings()
     if not settings.db.exists():
@@ -107,10 +109,7 @@ def cmd_export(args: argparse.Namespace) -> None:
 
 def cmd_stats(args: argparse.Namespace) -> None:
     """Print the statistics /stats shows."""
-    import html  # noqa: PLC0415
-    import re  # noqa: PLC0415
-
-    from bot.stats import collect, format_stats  # noqa: PLC0415
+    from bot.stats import collect, format_stats  # noqa: PLC0415 - the database, `stats` only
 
     settings = _settings()
     if not settings.db.exists():
@@ -137,7 +136,7 @@ def cmd_check_content(args: argparse.Namespace) -> None:
 
 def cmd_backup(args: argparse.Namespace) -> None:
     """Write a consistent online copy of the database."""
-    from bot.storage.backup import backup  # noqa: PLC0415
+    from bot.storage.backup import backup  # noqa: PLC0415 - the database, `backup` only
 
     settings = _settings()
     backup(settings.db, Path(args.file))

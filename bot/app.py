@@ -12,12 +12,12 @@ from telegram import BotCommand, BotCommandScopeChat, BotCommandScopeDefault, Up
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 from telegram.ext import (
-    Application,
     ApplicationBuilder,
     CallbackQueryHandler,
     CommandHandler,
     ContextTypes,
     Defaults,
+    JobQueue,
     MessageHandler,
     TypeHandler,
     filters,
@@ -26,38 +26,21 @@ from telegram.request import BaseRequest
 from telegram.warnings import PTBUserWarning
 
 from bot import jobs, langid
+from bot.commands import RESPONDENT_COMMANDS, TEAM_COMMANDS
 from bot.config import Settings
 from bot.content import LANGUAGES, Content
 from bot.handlers import account, admin, broadcast, consultation
-from bot.handlers.context import BotContext, Services, utc_now
 from bot.handlers.errors import on_error
-from bot.i18n import N_, check_catalogs, translator
+from bot.i18n import check_catalogs, translator
 from bot.journey import Journey
 from bot.ratelimit import RateLimiter
+from bot.services import App, BotContext, Services, utc_now
 from bot.storage.repository import Repository
 
 logger = logging.getLogger(__name__)
 
 # Callback queries are routed by (chat, user); PTB's per-message tracking is not wanted.
 warnings.filterwarnings("ignore", message=".*per_message=False.*", category=PTBUserWarning)
-
-TEAM_COMMANDS = (
-    ("export", N_("The export pack, now")),
-    ("stats", N_("Figures of the consultation")),
-    ("broadcast", N_("Send a message to respondents")),
-    ("consultation", N_("Open or close the consultation")),
-    ("audit", N_("What admins did")),
-    ("admins", N_("Admins (owners only)")),
-    ("teamchats", N_("Team chats (owners only)")),
-)
-RESPONDENT_COMMANDS = (
-    ("start", N_("Begin, or continue where you left off")),
-    ("language", N_("Change the language")),
-    ("help", N_("What this bot does")),
-    ("mydata", N_("The data stored about you")),
-    ("delete", N_("Withdraw and erase your data")),
-    ("stop", N_("No more reminders or news")),
-)
 
 
 def build_application(
@@ -69,7 +52,7 @@ def build_application(
     get_updates_request: BaseRequest | None = None,
     clock: Callable[[], datetime] = utc_now,
     rate_limited: bool = True,
-) -> Application:  # type: ignore[type-arg]
+) -> App:
     """Build the bot: settings, content and the Bot API transport in, a ready Application out."""
     secret = settings.token.get_secret_value() if settings.token else None
     builder = (
@@ -79,6 +62,7 @@ def build_application(
         .base_file_url(settings.file_url)
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=settings.zone))
         .context_types(ContextTypes(context=BotContext))
+        .job_queue(JobQueue[BotContext]())  # the default one, typed for this bot's context
         .post_init(_post_init)
         .post_stop(jobs.drain)  # while the HTTP client is still open
         .post_shutdown(_post_shutdown)
@@ -99,7 +83,7 @@ def build_application(
     return application
 
 
-def _register(application: Application) -> None:  # type: ignore[type-arg]
+def _register(application: App) -> None:
     """Every handler, in one place. Order matters: the first matching handler in a group wins."""
     private = filters.ChatType.PRIVATE
     new_message = filters.UpdateType.MESSAGE
@@ -155,7 +139,7 @@ def _register(application: Application) -> None:  # type: ignore[type-arg]
     application.add_error_handler(on_error)
 
 
-async def _post_init(application: Application) -> None:  # type: ignore[type-arg]
+async def _post_init(application: App) -> None:
     """Open the database, check the catalogs, publish the command menu in each language."""
     services: Services = application.bot_data["services"]
     check_catalogs()
@@ -168,17 +152,17 @@ async def _post_init(application: Application) -> None:  # type: ignore[type-arg
     await jobs.register(application)
 
 
-async def _publish_commands(application: Application) -> None:  # type: ignore[type-arg]
+async def _publish_commands(application: App) -> None:
     """The command menu in each language; the team's commands only in admins' and team chats."""
     services: Services = application.bot_data["services"]
     team = {*services.settings.admins, *services.admins, *services.team_chats}
     for language in (*LANGUAGES, None):
         _ = translator(language or "en").gettext
-        commands = [BotCommand(name, _(text)) for name, text in RESPONDENT_COMMANDS]
+        commands = [BotCommand(c.name, _(c.menu)) for c in RESPONDENT_COMMANDS]
         await application.bot.set_my_commands(
             commands, scope=BotCommandScopeDefault(), language_code=language
         )
-        team_commands = commands + [BotCommand(name, _(text)) for name, text in TEAM_COMMANDS]
+        team_commands = commands + [BotCommand(c.name, _(c.menu)) for c in TEAM_COMMANDS]
         for chat_id in team:
             try:
                 await application.bot.set_my_commands(
@@ -188,7 +172,7 @@ async def _publish_commands(application: Application) -> None:  # type: ignore[t
                 logger.info("no command menu for a chat the bot cannot see yet")
 
 
-async def _post_shutdown(application: Application) -> None:  # type: ignore[type-arg]
+async def _post_shutdown(application: App) -> None:
     """Let the messages being sent get their answers recorded, then close the database."""
     services: Services = application.bot_data["services"]
     await jobs.drain(application)
@@ -198,7 +182,7 @@ async def _post_shutdown(application: Application) -> None:  # type: ignore[type
 
 
 @asynccontextmanager
-async def running(application: Application) -> AsyncIterator[Application]:  # type: ignore[type-arg]
+async def running(application: App) -> AsyncIterator[App]:
     """Initialise the Application and its resources without polling (tests, demo, benchmarks).
 
     `run_polling` and `run_webhook` call post_init and post_shutdown themselves; a caller that

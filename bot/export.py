@@ -36,9 +36,10 @@ import pandas as pd
 
 from bot.content import LANGUAGES, Content
 from bot.i18n import translator
+from bot.journey.items import items
 from bot.pii import redact
 from bot.storage.backup import backup
-from bot.storage.repository import (
+from bot.storage.reports import (
     VOICE_LIST,
     answer_rows,
     choices,
@@ -160,13 +161,16 @@ class PackTimes:
 
 
 def _items(content: Content) -> list[str]:
-    return [c.id for c in content.conclusions] + ["sectors", "markets", "idea"]
+    """Every item's id, in the order the journey asks them."""
+    return [item.id for item in items(content)]
 
 
 def _options(content: Content) -> dict[str, list[str]]:
+    """The option ids of each multiple-choice item."""
     return {
-        "sectors": [o.id for o in content.sectors.options],
-        "markets": [o.id for o in content.markets.options],
+        item.id: [o.id for o in item.question.options]
+        for item in items(content)
+        if item.question is not None
     }
 
 
@@ -432,13 +436,15 @@ def codebook_frame(content: Content) -> pd.DataFrame:
 
     for stance in content.stances:
         coded("stance", stance.id, stance.label)
-    for conclusion in content.conclusions:
-        coded("item", conclusion.id, conclusion.title)
-    for item, question in (("sectors", content.sectors), ("markets", content.markets)):
-        coded("item", item, question.text)
-        for option in question.options:
-            coded(f"choices ({item})", option.id, option.label)
-    coded("item", "idea", content.idea)
+    for item in items(content):
+        if item.conclusion is not None:
+            coded("item", item.id, item.conclusion.title)
+        elif item.question is not None:
+            coded("item", item.id, item.question.text)
+            for option in item.question.options:
+                coded(f"choices ({item.id})", option.id, option.label)
+        elif item.prompt is not None:
+            coded("item", item.id, item.prompt)
     prefer_not = {lang: translator(lang).gettext("Prefer not to say") for lang in LANGUAGES}
     for variable, options in (
         ("stakeholder_group", content.groups),

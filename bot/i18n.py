@@ -45,3 +45,12 @@ def format_number(value: int, language: str) -> str:
     """1,240 in English; 1 240 in Kazakh and Russian (a narrow no-break space)."""
     text = f"{value:,}"
     return text if language == "en" else text.replace(",", "\u202f")
+
+
+def language_for(chosen: str | None, telegram_code: str | None) -> str:
+    """The language to answer someone in: the one they chose, else their Telegram app's when the
+    bot has it, else English. The one rule: screens, team replies, alerts and jobs all use it."""
+    if chosen in LANGUAGES:
+        return chosen
+    suggested = (telegram_code or "")[:2].lower()
+    return suggested if suggested in LANGUAGES else "en"

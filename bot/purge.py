@@ -26,7 +26,7 @@ import zipfile
 from collections.abc import Iterable
 from pathlib import Path
 
-from bot.storage.repository import erase_from_copy
+from bot.storage.backup import erase_from_copy
 
 logger = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from bot.content import Content
 from bot.i18n import translator
-from bot.storage.repository import statistics
+from bot.storage.reports import statistics
 
 
 def collect(database: Path) -> dict[str, Any]:

@@ -46,7 +46,7 @@ def limit_webhook_server() -> None:
     # bodies again after an upgrade that changed that.
     try:
         # Imported here so that a module PTB moved or renamed becomes the error below.
-        from telegram.ext._utils.webhookhandler import WebhookServer  # noqa: PLC0415
+        from telegram.ext._utils.webhookhandler import WebhookServer  # noqa: PLC0415 - see above
 
         # Any tornado application will do, as the probe never serves.
         probe = WebhookServer("127.0.0.1", 0, tornado.web.Application(), None)  # type: ignore[arg-type]

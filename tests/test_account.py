@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from bot import jobs
 from bot.i18n import translator
-from tests.conftest import Harness, Person, walk_to
+from bot.storage.reports import people_counts
+from tests.harness import Harness, Person, walk_to
 
 TEAM_CHAT = -1001
 
@@ -18,16 +19,17 @@ async def test_delete_after_confirmation_erases_every_row_and_tells_the_team(
     await walk_to(bot, other, "s2")
     await walk_to(bot, person, "m1")
     await bot.send(person, "A comment to be erased.")
-    ((number,),) = bot.db("SELECT id FROM respondents WHERE user_id = ?", person.id)
+    number = await bot.number(person)
     await bot.send(person, "/delete")
     assert bot.offered(person) == ["c:del:y", "c:del:n"]
-    assert bot.db("SELECT count(*) FROM users") == [(2,)]
+    assert bot.report(people_counts)["contacts"] == 2
     await bot.tap(person, "c:del:y")
+    # Erased from each table itself, not only from what the repository shows.
     for table in ("users", "respondents"):
         assert bot.db(f"SELECT count(*) FROM {table} WHERE user_id = ?", person.id) == [(0,)]
     for table in ("answers", "comment_parts"):
         assert bot.db(f"SELECT count(*) FROM {table} WHERE respondent_id = ?", number) == [(0,)]
-    ((other_number,),) = bot.db("SELECT id FROM respondents WHERE user_id = ?", other.id)
+    other_number = await bot.number(other)
     assert bot.db("SELECT DISTINCT respondent_id FROM answers") == [(other_number,)]
     assert bot.api.sent(TEAM_CHAT) == []  # the team hears of it in the hourly digest
     (notice,) = [c for c in await bot.run_job(jobs.WITHDRAWALS) if c.method == "sendMessage"]
@@ -38,7 +40,7 @@ async def test_delete_after_confirmation_erases_every_row_and_tells_the_team(
     await bot.tap(person, "c:lang:en")
     await bot.tap(person, "c:age:y")
     await bot.tap(person, "c:cons:y")
-    ((new_number,),) = bot.db("SELECT id FROM respondents WHERE user_id = ?", person.id)
+    new_number = await bot.number(person)
     assert new_number > number  # a number is never handed out twice
 
 
@@ -51,7 +53,8 @@ async def test_delete_declined_keeps_everything(bot: Harness) -> None:
     texts = [c.text for c in calls if c.method == "sendMessage"]
     assert texts[0] == translator("ru").gettext("Nothing was deleted.")
     assert "2 / 6" in texts[1]
-    assert bot.db("SELECT count(*) FROM answers WHERE answered_at IS NOT NULL") == [(1,)]
+    answered = [a for a in (await bot.answers(person)).values() if a.answered_at is not None]
+    assert len(answered) == 1
 
 
 async def test_mydata_sends_a_file_with_everything_stored(bot: Harness) -> None:
@@ -65,7 +68,7 @@ async def test_mydata_sends_a_file_with_everything_stored(bot: Harness) -> None:
         "Everything this bot holds about you."
     )
     body = document.files["document"].decode("utf-8")
-    ((number,),) = bot.db("SELECT id FROM respondents")
+    number = await bot.number(person)
     assert f": {number}" in body
     assert "Менің пікірім." in body
     assert "2026-11-30T06:00:00+00:00" in body
@@ -97,7 +100,8 @@ async def test_delete_leaves_no_row_about_the_person_in_any_table(bot: Harness) 
     assert bot.app is not None and bot.app.job_queue is not None
     (reminders,) = bot.app.job_queue.get_jobs_by_name(jobs.REMINDERS)
     await reminders.run(bot.app)  # a queued reminder, in the outbox
-    ((number,),) = bot.db("SELECT id FROM respondents WHERE user_id = ?", person.id)
+    number = await bot.number(person)
+    # Raw SQL here and below: what each table itself still holds of the person.
     assert bot.db("SELECT count(*) FROM outbox WHERE user_id = ?", person.id) == [(1,)]
     await bot.send(person, "/delete")
     await bot.tap(person, "c:del:y")
@@ -133,9 +137,9 @@ async def test_stop_is_stored_and_start_lifts_it(bot: Harness) -> None:
     person = Person(305)
     await walk_to(bot, person, "s1")
     await bot.send(person, "/stop")
-    assert bot.db("SELECT stopped FROM users") == [(1,)]
+    assert (await bot.participant(person)).stopped is True
     calls = await bot.send(person, "/start")
-    assert bot.db("SELECT stopped FROM users") == [(0,)]
+    assert (await bot.participant(person)).stopped is False
     assert calls[0].text == translator("en").gettext(
         "Welcome back: reminders and news are on again."
     )
@@ -148,7 +152,7 @@ async def test_a_second_tap_on_erase_creates_nobody(bot: Harness) -> None:
     await bot.send(person, "/delete")
     await bot.tap(person, "c:del:y")
     calls = await bot.tap(person, "c:del:y")
-    assert bot.db("SELECT count(*) FROM users") == [(0,)]
+    assert bot.report(people_counts)["contacts"] == 0
     assert [c.text for c in calls if c.method == "sendMessage"] == [
         translator("en").gettext("Nothing is stored about you.")
     ]

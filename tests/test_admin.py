@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.i18n import translator
-from tests.conftest import OWNER, Harness, Person, walk_to
+from tests.harness import OWNER, Harness, Person, walk_to
 
 TEAM = -100_888
 

@@ -13,7 +13,7 @@ from bot.fakeapi import Fault
 from bot.handlers.errors import FLUSH
 from bot.i18n import translator
 from bot.storage.repository import Repository
-from tests.conftest import OWNER, Harness, Person
+from tests.harness import OWNER, Harness, Person
 
 KAZAKH_OWNER = 900_002  # the second owner chose Kazakh in the bot
 OWNERS = (OWNER, KAZAKH_OWNER)

@@ -8,8 +8,8 @@ import pytest
 
 from bot import jobs
 from bot.i18n import translator
-from bot.storage.repository import timestamp
-from tests.conftest import OWNER, Harness, Person, walk_to
+from bot.storage.records import timestamp
+from tests.harness import OWNER, Harness, Person, walk_to
 from tests.test_jobs import run
 
 ADMIN = 900_002
@@ -47,20 +47,24 @@ async def deliver(bot: Harness) -> None:
     """Run the pump until the queue is empty (the bot's clock moves a second each turn)."""
     for _ in range(20):
         await run(bot, jobs.PUMP)
-        if not bot.db("SELECT 1 FROM outbox WHERE status IN ('pending', 'sending')"):
+        counts = await bot.repo.outbox_counts()
+        if not counts.get("pending") and not counts.get("sending"):
             return
         bot.clock.advance(seconds=1)
     raise AssertionError("the outbox did not empty")
 
 
-def draft_id(bot: Harness) -> int:
-    return int(bot.db("SELECT max(id) FROM broadcasts")[0][0])
+async def draft_id(bot: Harness, admin: Person) -> int:
+    """The number of the admin's open draft."""
+    draft = await bot.repo.draft(admin.id)
+    assert draft is not None
+    return draft.id
 
 
 async def compose(bot: Harness, admin: Person, *texts: str, each: bool = False) -> int:
     """Start a broadcast and type its text(s); the draft then asks for a picture."""
     await bot.send(admin, "/broadcast")
-    number = draft_id(bot)
+    number = await draft_id(bot, admin)
     await bot.tap(admin, f"b:{number}:mode:{'each' if each else 'all'}")
     for text in texts:
         await bot.send(admin, text)
@@ -94,10 +98,10 @@ async def test_a_broadcast_per_language_with_a_picture_reaches_its_audience(
     photos = [c for c in preview if c.method == "sendPhoto"]
     assert [c.params["caption"] for c in photos] == ["Жаңалық", "Новость", "News &lt;3"]
     assert "Recipients: 1 (" in bot.last(owner).text  # 1004 asked for no news
-    assert bot.db("SELECT count(*) FROM outbox") == [(0,)]  # nothing before the confirmation
+    assert await bot.repo.outbox_counts() == {}  # nothing before the confirmation
     await bot.tap(owner, f"b:{number}:send")
     await bot.tap(owner, f"b:{number}:send", message_id=1)  # a double tap queues nothing more
-    assert bot.db("SELECT user_id FROM outbox") == [(1001,)]
+    assert bot.db("SELECT user_id FROM outbox") == [(1001,)]  # whom: no record carries it
     await deliver(bot)
     (received,) = [c for c in bot.api.calls if c.params.get("chat_id") == 1001]
     assert received.method == "sendPhoto"
@@ -106,7 +110,7 @@ async def test_a_broadcast_per_language_with_a_picture_reaches_its_audience(
     await run(bot, jobs.PROGRESS)
     report = bot.api.sent(OWNER)[-1].text
     assert report.startswith(f"Broadcast #{number} finished: 1 delivered · 0 blocked · 0 failed")
-    assert bot.db("SELECT action FROM audit") == [("broadcast",)]
+    assert [action for _, _, action, _ in await bot.repo.audit_log()] == ["broadcast"]
 
 
 @pytest.mark.parametrize(
@@ -149,7 +153,7 @@ async def test_cancel_at_every_step(bot: Harness, step: str) -> None:
     people(bot, *CROWD)
     owner = Person(OWNER)
     await bot.send(owner, "/broadcast")
-    number = draft_id(bot)
+    number = await draft_id(bot, owner)
     steps = [f"b:{number}:mode:all", "Hello", f"b:{number}:skip", f"b:{number}:aud:all"]
     for action in steps[: ["mode", "text", "media", "audience", "preview"].index(step)]:
         if action.startswith("b:"):
@@ -158,12 +162,12 @@ async def test_cancel_at_every_step(bot: Harness, step: str) -> None:
             await bot.send(owner, action)
     await bot.tap(owner, f"b:{number}:cancel")
     assert bot.last(owner).text.startswith("Cancelled.")
-    assert bot.db("SELECT status FROM broadcasts") == [("cancelled",)]
+    assert (await bot.repo.broadcast(number)).status == "cancelled"  # type: ignore[union-attr]
     late = await bot.tap(owner, f"b:{number}:send", message_id=1)
     assert late[-1].params.get("text") == "This broadcast is no longer a draft."
-    assert bot.db("SELECT count(*) FROM outbox") == [(0,)]
+    assert await bot.repo.outbox_counts() == {}
     # The admin's next text goes to the journey again, not to a dead draft.
-    assert bot.db("SELECT count(*) FROM broadcasts WHERE status = 'draft'") == [(0,)]
+    assert await bot.repo.draft(owner.id) is None
 
 
 async def test_status_and_cancel_while_sending(bot: Harness) -> None:
@@ -180,7 +184,7 @@ async def test_status_and_cancel_while_sending(bot: Harness) -> None:
     bot.clock.advance(seconds=5)
     await deliver(bot)
     assert len([c for c in bot.api.calls if c.text == "Hello"]) == 2 + 1  # and the preview
-    assert [a for (a,) in bot.db("SELECT action FROM audit ORDER BY id")] == [
+    assert [action for _, _, action, _ in reversed(await bot.repo.audit_log())] == [
         "broadcast",
         "broadcast cancelled",
     ]
@@ -209,7 +213,7 @@ async def test_a_broadcast_resumes_after_a_restart_and_nobody_gets_it_twice(
         if c.text == "Hello again" and c.params["chat_id"] != OWNER
     )
     assert len(received) == len(set(received)) == 11
-    assert bot.db("SELECT count(*) FROM outbox WHERE status = 'unknown'") == [(1,)]
+    assert (await bot.repo.outbox_counts()).get("unknown") == 1
     await run(bot, jobs.PROGRESS)
     # The one in flight at the crash may well have been delivered: it is reported apart.
     assert bot.api.sent(OWNER)[-1].text == (
@@ -235,7 +239,7 @@ async def test_blocked_and_vanished_recipients_are_counted_and_never_written_to_
     assert bot.api.sent(OWNER)[-1].text.startswith(
         f"Broadcast #{number} finished: 2 delivered · 1 blocked · 1 failed"
     )
-    assert bot.db("SELECT blocked FROM users WHERE user_id = 1002") == [(1,)]
+    assert (await bot.participant(Person(1002))).blocked is True
     second = await compose(bot, owner, "Again")
     await bot.tap(owner, f"b:{second}:skip")
     await bot.tap(owner, f"b:{second}:aud:all")
@@ -255,6 +259,7 @@ async def test_a_respondent_is_refused_every_admin_command(bot: Harness, command
     await walk_to(bot, person, "s1")
     calls = await bot.send(person, command)
     assert [c.text for c in calls] == [REFUSAL]
+    # Nothing written: each table itself is empty, inactive team chats included.
     for table in ("broadcasts", "admins", "audit"):
         assert bot.db(f"SELECT count(*) FROM {table}") == [(0,)]
     assert bot.db("SELECT count(*) FROM team_chats") == [(0,)]
@@ -271,8 +276,9 @@ async def test_forged_buttons_are_refused_and_change_nothing(bot: Harness, data:
     person = Person(3002)
     calls = await bot.tap(person, data.replace(":1:", f":{number}:"), message_id=1)
     assert [c.params.get("text") for c in calls] == [REFUSAL]
-    assert bot.db("SELECT status, step FROM broadcasts") == [("draft", "preview")]
-    assert bot.db("SELECT count(*) FROM outbox") == [(0,)]
+    draft = await bot.repo.broadcast(number)
+    assert draft is not None and (draft.status, draft.step) == ("draft", "preview")
+    assert await bot.repo.outbox_counts() == {}
 
 
 async def test_an_admin_cannot_use_another_admins_draft_or_out_of_step_buttons(
@@ -295,7 +301,7 @@ async def test_an_admin_cannot_use_another_admins_draft_or_out_of_step_buttons(
     for data in (f"b:{number}:send", f"b:{number}:to:language:xx", f"b:{number}:mode:all"):
         calls = await bot.tap(owner, data, message_id=1)
         assert calls[-1].params.get("text") == invalid
-    assert bot.db("SELECT step FROM broadcasts") == [("media",)]
+    assert (await bot.repo.broadcast(number)).step == "media"  # type: ignore[union-attr]
 
 
 async def test_owners_manage_admins_and_team_chats_and_the_audit_log_shows_it(
@@ -343,14 +349,14 @@ async def test_closing_thanks_everyone_stores_nothing_and_reopening_restores(
         "The Creative Spark consultation is closed now. Thank you for your interest and your "
         "time! What you told us is kept safely; /mydata shows it and /delete erases it."
     )
-    before = bot.db("SELECT item, stance FROM answers ORDER BY item")
+    before = await bot.answers(person)
     assert (await bot.tap(person, "c:s2:5"))[-1].text == thanks
     assert (await bot.send(person, "A comment"))[-1].text == thanks
     assert (await bot.send(newcomer, "/start"))[-1].text == thanks
-    assert bot.db("SELECT item, stance FROM answers ORDER BY item") == before
+    assert await bot.answers(person) == before
     assert (await bot.send(newcomer, "/help"))[-1].text == thanks
     assert (await bot.send(newcomer, "/language"))[-1].text == thanks
-    assert bot.db("SELECT count(*) FROM users WHERE user_id = ?", newcomer.id) == [(0,)]
+    assert await bot.repo.participant(newcomer.id) is None
     assert any(c.method == "sendDocument" for c in await bot.send(person, "/mydata"))
     assert (await bot.send(owner, "/consultation status"))[-1].text == (
         "The consultation is closed."
@@ -359,8 +365,8 @@ async def test_closing_thanks_everyone_stores_nothing_and_reopening_restores(
     assert (await bot.tap(person, "c:s2:5"))[-1].text == thanks  # still closed after a restart
     await bot.send(owner, "/consultation open")
     await bot.tap(person, "c:s2:5")
-    assert bot.db("SELECT stance FROM answers WHERE item = 'conclusion-2'") == [(5,)]
-    assert [a for (a,) in bot.db("SELECT action FROM audit ORDER BY id")] == [
+    assert (await bot.answer(person, "conclusion-2")).stance == 5
+    assert [action for _, _, action, _ in reversed(await bot.repo.audit_log())] == [
         "consultation close",
         "consultation open",
     ]

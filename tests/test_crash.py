@@ -17,23 +17,31 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from bot.content import load_content
-from bot.journey import Journey
+from bot.journey import Journey, comment_step, stance_step
 from tests.test_run import Emulator, emulator, start_bot  # noqa: F401 - the fixture
+
+pytestmark = pytest.mark.slow  # three kills and restarts of a real bot process
 
 RESPONDENTS = 15
 KILLS = 3
 FIRST = 6_100
+CONCLUSIONS = load_content().conclusions  # the bundled content, as `python -m bot run` loads
 
 
 def path(user: int) -> list[tuple[str, str]]:
     """(the step a tap leads to, the tap) from /start's language question to the thanks."""
+    numbers = [conclusion.number for conclusion in CONCLUSIONS]
     taps = [("age", "c:lang:ru"), ("cons", "c:age:y"), ("quote", "c:cons:y")]
     taps += [("news", "c:quote:y"), ("grp", "c:news:n"), ("reg", "c:grp:student")]
-    taps += [("ageb", "c:reg:almaty"), ("gen", "c:ageb:18-24"), ("s1", "c:gen:_pns")]
-    for number in range(1, 7):
-        taps.append((f"m{number}", f"c:s{number}:{stance(user, number)}"))
-        taps.append((f"s{number + 1}" if number < 6 else "sec", f"c:m{number}:_none"))
+    taps += [("ageb", "c:reg:almaty"), ("gen", "c:ageb:18-24")]
+    taps.append((stance_step(numbers[0]), "c:gen:_pns"))
+    after_each = [*(stance_step(number) for number in numbers[1:]), "sec"]
+    for number, after in zip(numbers, after_each, strict=True):
+        taps.append((comment_step(number), f"c:{stance_step(number)}:{stance(user, number)}"))
+        taps.append((after, f"c:{comment_step(number)}:_none"))
     taps += [("mkt", "c:sec:_done"), ("idea", "c:mkt:_done"), ("rev", "c:idea:_none")]
     taps.append(("done", "c:rev:_submit"))
     return taps
@@ -61,7 +69,10 @@ class Walker:
 
 
 def database(db: Path) -> dict[int, tuple[str, dict[str, int]]]:
-    """Per user: the stored step and stances (read-only, beside the running bot)."""
+    """Per user: the stored step and stances (read-only, beside the running bot).
+
+    Raw SQL on purpose: this is what the file on disk holds after a SIGKILL, read while the
+    bot's own process (and its repository) may be dead or starting again."""
     with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as connection:
         steps = dict(connection.execute("SELECT user_id, step FROM users"))
         stances: dict[int, dict[str, int]] = {}
@@ -112,7 +123,7 @@ def test_sigkill_at_random_points_loses_no_acknowledged_answer(
     for walker in walkers:
         step, stances = stored[walker.number]
         assert step == "done", walker.number
-        assert stances == {f"conclusion-{n}": stance(walker.number, n) for n in range(1, 7)}, (
+        assert stances == {c.id: stance(walker.number, c.number) for c in CONCLUSIONS}, (
             walker.number
         )
     print(f"crash runs: {kills} kills, {RESPONDENTS} journeys, acknowledged answers lost: 0")

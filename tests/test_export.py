@@ -10,7 +10,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bot.export import ANSWER_COLUMNS, write_pack
-from tests.conftest import Harness, Person, walk_to
+from tests.harness import Harness, Person, walk_to
 
 ALMATY = ZoneInfo("Asia/Almaty")
 FORMULA = '=HYPERLINK("http://evil.example","click")'
@@ -193,7 +193,7 @@ def test_local_times_follow_a_half_hour_change_of_offset() -> None:
     from datetime import UTC, datetime  # noqa: PLC0415
 
     from bot.export import LocalTime  # noqa: PLC0415
-    from bot.storage.repository import timestamp  # noqa: PLC0415
+    from bot.storage.records import timestamp  # noqa: PLC0415
 
     local = LocalTime(ZoneInfo("Australia/Adelaide"))
     before = local(timestamp(datetime(2026, 10, 3, 16, 20, tzinfo=UTC)))

@@ -10,7 +10,7 @@ import pytest
 
 from bot.fakeapi import TIMEOUT, Fault
 from bot.i18n import translator
-from tests.conftest import Harness, Person, _current, walk_to
+from tests.harness import Harness, Person, current, walk_to
 
 
 async def test_a_bad_gateway_on_the_next_question_loses_no_answer(bot: Harness) -> None:
@@ -20,8 +20,8 @@ async def test_a_bad_gateway_on_the_next_question_loses_no_answer(bot: Harness) 
     bot.expect_errors = True
     bot.api.method_faults["sendMessage"] = Fault(502, "Bad Gateway", times=1)
     await bot.tap(person, "c:s1:5")
-    assert bot.db("SELECT stance FROM answers WHERE item = 'conclusion-1'") == [(5,)]
-    assert _current(bot, person) == "m1"
+    assert (await bot.answer(person, "conclusion-1")).stance == 5
+    assert await current(bot, person) == "m1"
     apology = translator("en").gettext(
         "Sorry, something went wrong on our side. Your answers are safe: send /start to continue."
     )
@@ -41,7 +41,7 @@ async def test_a_user_who_blocked_the_bot_does_not_break_it(bot: Harness) -> Non
     bot.expect_errors = True
     bot.api.chat_faults[person.id] = Fault(403, "Forbidden: bot was blocked by the user")
     await bot.tap(person, "c:s1:2")
-    assert bot.db("SELECT stance FROM answers WHERE item = 'conclusion-1'") == [(2,)]
+    assert (await bot.answer(person, "conclusion-1")).stance == 2
     await walk_to(bot, other, "s1")
     assert "1 / 6" in bot.last(other).text
 
@@ -98,19 +98,19 @@ async def test_any_telegram_fault_on_any_call_of_a_tap_loses_no_answer(
     await walk_to(bot, person, "s1")
     bot.expect_errors = True
     used = {c.method for c in await bot.tap(person, "c:s1:3", message_id=1)}
-    assert bot.db("SELECT stance FROM answers WHERE item = 'conclusion-1'") == [(3,)]
+    assert (await bot.answer(person, "conclusion-1")).stance == 3
     bot.db_write("UPDATE answers SET stance = NULL, answered_at = NULL")
     bot.db_write("UPDATE users SET step = 's1'")
     bot.api.method_faults[method] = Fault(fault.status, fault.description, fault.retry_after, 1)
     await bot.tap(person, "c:s1:4", message_id=1)
     assert method in used  # the fault does hit a call the tap makes
     assert bot.api.method_faults[method].times == 0
-    assert bot.db("SELECT stance FROM answers WHERE item = 'conclusion-1'") == [(4,)]
-    assert _current(bot, person) == "m1"
+    assert (await bot.answer(person, "conclusion-1")).stance == 4
+    assert await current(bot, person) == "m1"
     for note in bot.api.sent(900_001):
         assert str(person.id) not in note.text and "c:s1" not in note.text
     bot.api.method_faults.clear()
     await bot.send(person, "/start")
     await bot.tap(person, "c:resume:cont")
     assert "1 / 6" in bot.last(person).text
-    assert _current(bot, person) == "m1"
+    assert await current(bot, person) == "m1"

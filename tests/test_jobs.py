@@ -14,8 +14,10 @@ from apscheduler.triggers.cron import CronTrigger
 from bot import jobs
 from bot.fakeapi import TIMEOUT, Fault
 from bot.i18n import translator
-from bot.storage.repository import timestamp
-from tests.conftest import Harness, Person, _current, walk_to
+from bot.jobs import packs, reminders
+from bot.jobs.pump import MAX_ATTEMPTS
+from bot.storage.records import timestamp
+from tests.harness import Harness, Person, current, walk_to
 
 TEAM = -100_777
 ALMATY = ZoneInfo("Asia/Almaty")
@@ -57,12 +59,12 @@ async def test_reminders_at_24_and_72_hours_then_never_again(bot: Harness) -> No
     for hours, expected in ((23, 0), (25, 1), (48, 1), (73, 2), (200, 2)):
         local(bot, 10)
         bot.clock.advance(hours=hours)
-        if jobs.quiet(bot.settings, bot.clock.now):
+        if reminders.quiet(bot.settings, bot.clock.now):
             bot.clock.advance(hours=12)
         await run(bot, jobs.REMINDERS)
         await run(bot, jobs.PUMP)
         assert len(reminders_sent(bot, person)) == expected, hours
-    assert bot.db("SELECT reminders_sent FROM users") == [(2,)]
+    assert (await bot.repo.stored_facts(person.id))["reminders_sent"] == 2
 
 
 async def test_a_reminder_is_in_the_respondents_language_and_continues_where_they_were(
@@ -76,13 +78,13 @@ async def test_a_reminder_is_in_the_respondents_language_and_continues_where_the
     await run(bot, jobs.REMINDERS)
     await run(bot, jobs.PUMP)
     message = bot.last(person)
-    assert message.text == jobs.reminder("kk")["text"]
+    assert message.text == reminders.reminder("kk")["text"]
     assert message.buttons == [
         (translator("kk").gettext("▶️ Continue where I left off"), "c:resume:cont")
     ]
     await bot.tap(person, "c:resume:cont")
     assert "3 / 6" in bot.last(person).text
-    assert _current(bot, person) == "s3"
+    assert await current(bot, person) == "s3"
 
 
 async def test_no_reminder_in_quiet_hours_until_nine(bot: Harness) -> None:
@@ -97,7 +99,7 @@ async def test_no_reminder_in_quiet_hours_until_nine(bot: Harness) -> None:
     local(bot, 8, 59, day=1)
     await run(bot, jobs.REMINDERS)
     assert reminders_sent(bot, person) == []
-    assert bot.db("SELECT count(*) FROM outbox") == [(0,)]
+    assert await bot.repo.outbox_counts() == {}
     local(bot, 9, 1, day=1)
     await run(bot, jobs.REMINDERS)
     await run(bot, jobs.PUMP)
@@ -128,7 +130,7 @@ async def test_no_reminder_for_those_who_must_not_get_one(bot: Harness, who: str
     await run(bot, jobs.REMINDERS)
     await run(bot, jobs.PUMP)
     assert reminders_sent(bot, person) == []
-    assert bot.db("SELECT count(*) FROM outbox") == [(0,)]
+    assert await bot.repo.outbox_counts() == {}
 
 
 async def test_a_user_who_blocked_the_bot_is_marked_and_never_written_to_again(
@@ -143,12 +145,12 @@ async def test_a_user_who_blocked_the_bot_is_marked_and_never_written_to_again(
     bot.api.chat_faults[person.id] = Fault(403, "Forbidden: bot was blocked by the user")
     await run(bot, jobs.REMINDERS)
     await run(bot, jobs.PUMP)
-    assert bot.db("SELECT blocked FROM users") == [(1,)]
-    assert bot.db("SELECT status FROM outbox") == [("blocked",)]
+    assert (await bot.participant(person)).blocked is True
+    assert await bot.repo.outbox_counts() == {"blocked": 1}
     bot.clock.advance(hours=72)
     await run(bot, jobs.REMINDERS)
     await run(bot, jobs.PUMP)
-    assert bot.db("SELECT count(*) FROM outbox") == [(1,)]
+    assert await bot.repo.outbox_counts() == {"blocked": 1}
 
 
 async def test_telegram_asking_to_wait_pauses_the_pump(bot: Harness) -> None:
@@ -162,7 +164,7 @@ async def test_telegram_asking_to_wait_pauses_the_pump(bot: Harness) -> None:
         429, "Too Many Requests: retry after 30", retry_after=30, times=1
     )
     await run(bot, jobs.PUMP)
-    assert bot.db("SELECT status, attempts FROM outbox") == [("pending", 0)]
+    assert bot.db("SELECT status, attempts FROM outbox") == [("pending", 0)]  # attempts: raw
     calls = len(bot.api.calls)
     await run(bot, jobs.PUMP)  # still paused
     assert bot.api.calls[calls:] == []
@@ -183,7 +185,7 @@ async def test_a_message_in_flight_at_a_crash_is_never_sent_twice(bot: Harness) 
     bot.db_write("UPDATE outbox SET status = 'sending'")
     await bot.restart()
     await run(bot, jobs.PUMP)
-    assert bot.db("SELECT status FROM outbox") == [("unknown",)]
+    assert await bot.repo.outbox_counts() == {"unknown": 1}
     assert reminders_sent(bot, person) == []
 
 
@@ -211,6 +213,7 @@ def queue(bot: Harness, users: list[int], *, kind: str = "broadcast") -> None:
 
 
 def statuses(bot: Harness) -> dict[int, tuple[str, int]]:
+    """Per recipient: their message's status and attempts (columns no record carries)."""
     return {u: (s, a) for u, s, a in bot.db("SELECT user_id, status, attempts FROM outbox")}
 
 
@@ -243,6 +246,7 @@ async def test_one_chat_gets_at_most_one_message_a_second(bot: Harness) -> None:
     local(bot, 10)
     queue(bot, [9100, 9100])
     await run(bot, jobs.PUMP)
+    # Row by row, with their attempts: columns no record carries.
     assert bot.db("SELECT status, attempts FROM outbox ORDER BY id") == [
         ("sent", 1),
         ("pending", 0),
@@ -261,7 +265,7 @@ async def test_a_reminder_queued_before_nine_pm_waits_until_nine_am(bot: Harness
     await walk_to(bot, person, "s1")
     local(bot, 20, 55)
     await run(bot, jobs.REMINDERS)
-    assert bot.db("SELECT status FROM outbox") == [("pending",)]
+    assert await bot.repo.outbox_counts() == {"pending": 1}
     local(bot, 21, 5)
     await run(bot, jobs.PUMP)
     local(bot, 8, 59, day=1)
@@ -282,7 +286,7 @@ async def test_a_queued_reminder_is_dropped_once_the_respondent_finished(bot: Ha
     await bot.tap(person, "c:rev:_submit")
     await run(bot, jobs.PUMP)
     assert reminders_sent(bot, person) == []
-    assert bot.db("SELECT status FROM outbox") == [("cancelled",)]
+    assert await bot.repo.outbox_counts() == {"cancelled": 1}
 
 
 async def test_chat_not_found_fails_the_row_and_5xx_is_retried_a_bounded_number_of_times(
@@ -295,15 +299,15 @@ async def test_chat_not_found_fails_the_row_and_5xx_is_retried_a_bounded_number_
     queue(bot, [9201, 9202])
     await run(bot, jobs.PUMP)
     assert statuses(bot) == {9201: ("failed", 1), 9202: ("pending", 1)}
-    for attempt in range(1, jobs.MAX_ATTEMPTS):
+    for attempt in range(1, MAX_ATTEMPTS):
         bot.clock.advance(seconds=2**attempt - 1)
         await run(bot, jobs.PUMP)
         assert statuses(bot)[9202] == ("pending", attempt)  # not yet due
         bot.clock.advance(seconds=1)
         await run(bot, jobs.PUMP)
-    assert statuses(bot) == {9201: ("failed", 1), 9202: ("failed", jobs.MAX_ATTEMPTS)}
+    assert statuses(bot) == {9201: ("failed", 1), 9202: ("failed", MAX_ATTEMPTS)}
     tries = [c for c in bot.api.calls if c.params.get("chat_id") == 9202]
-    assert len(tries) == jobs.MAX_ATTEMPTS
+    assert len(tries) == MAX_ATTEMPTS
     bot.clock.advance(hours=1)
     await run(bot, jobs.PUMP)
     assert len([c for c in bot.api.calls if c.params.get("chat_id") in (9201, 9202)]) == 6
@@ -356,8 +360,9 @@ async def test_a_crash_after_the_pump_claimed_loses_no_message(bot: Harness) -> 
     for task in list(job.data.sending):  # the process dies: nothing of these runs on
         task.cancel()
     await job.data.drain()
-    in_flight = bot.db("SELECT count(*) FROM outbox WHERE status = 'sending'")[0][0]
-    assert bot.db("SELECT count(*) FROM outbox WHERE status = 'pending'") == [(10 - in_flight,)]
+    counts = await bot.repo.outbox_counts()
+    in_flight = counts.get("sending", 0)
+    assert counts.get("pending", 0) == 10 - in_flight
     assert in_flight <= 1
     await bot.restart()
     bot.clock.advance(seconds=11)  # the lease of the claimed ones runs out
@@ -366,7 +371,7 @@ async def test_a_crash_after_the_pump_claimed_loses_no_message(bot: Harness) -> 
         bot.clock.advance(seconds=1)
     received = [c.params["chat_id"] for c in bot.api.calls if c.method == "sendMessage"]
     assert len(received) == len(set(received)) >= 9
-    assert bot.db("SELECT count(*) FROM outbox WHERE status = 'unknown'") == [(in_flight,)]
+    assert (await bot.repo.outbox_counts()).get("unknown", 0) == in_flight
 
 
 async def test_a_closed_consultation_sends_no_reminder_and_holds_queued_ones(
@@ -382,7 +387,7 @@ async def test_a_closed_consultation_sends_no_reminder_and_holds_queued_ones(
     await run(bot, jobs.REMINDERS)
     await run(bot, jobs.PUMP)
     assert reminders_sent(bot, person) == []
-    assert bot.db("SELECT status FROM outbox") == [("pending",)]
+    assert await bot.repo.outbox_counts() == {"pending": 1}
     await bot.send(Person(900_001), "/consultation open")
     await run(bot, jobs.PUMP)
     assert len(reminders_sent(bot, person)) == 1
@@ -400,6 +405,7 @@ async def test_a_failed_commit_leaves_nothing_behind(bot: Harness) -> None:
             )
     async with repo.transaction():
         pass
+    # The table itself: the rolled-back switch left no row, not even one saying "open".
     assert bot.db("SELECT count(*) FROM switches") == [(0,)]
 
 
@@ -416,8 +422,8 @@ def test_the_weekly_export_is_scheduled_in_almaty_time(bot: Harness) -> None:
     upcoming = trigger.get_next_fire_time(None, after)
     assert upcoming.isoformat() == "2026-11-30T09:00:00+05:00"
     monday = datetime(2026, 11, 30, 9, 30, tzinfo=ALMATY)
-    assert jobs.last_occurrence(bot.settings, monday).isoformat() == "2026-11-30T09:00:00+05:00"
-    assert jobs.last_occurrence(bot.settings, monday - timedelta(hours=1)).isoformat() == (
+    assert packs.last_occurrence(bot.settings, monday).isoformat() == "2026-11-30T09:00:00+05:00"
+    assert packs.last_occurrence(bot.settings, monday - timedelta(hours=1)).isoformat() == (
         "2026-11-23T09:00:00+05:00"
     )
 
@@ -489,7 +495,8 @@ async def test_a_weekly_export_that_fails_is_retried_and_the_team_told(bot: Harn
     await run(bot, jobs.WEEKLY_EXPORT)
     (told,) = [c for c in bot.api.calls if c.params.get("chat_id") == TEAM]
     assert told.text.startswith("The weekly export failed")
-    assert bot.db("SELECT last_run_at FROM job_runs") != [(timestamp(bot.clock.now),)]
+    occurrence = packs.last_occurrence(bot.settings, bot.clock.now)
+    assert await bot.repo.last_run(jobs.WEEKLY_EXPORT) != timestamp(occurrence)
     assert bot.app is not None and bot.app.job_queue is not None
     (retry,) = bot.app.job_queue.get_jobs_by_name(jobs.CATCH_UP)
     bot.settings.content = good
@@ -519,7 +526,7 @@ async def test_the_daily_backup_keeps_the_last_seven(bot: Harness) -> None:
     assert len(copies) == 7
     assert copies[0].name.endswith("2026-12-02.sqlite3")  # the first two days are gone
     assert copies[-1].name.endswith("2026-12-08.sqlite3")
-    with sqlite3.connect(copies[-1]) as copy:
+    with sqlite3.connect(copies[-1]) as copy:  # the copy's own tables, beside the bot's file
         assert copy.execute(
             "SELECT count(*) FROM answers WHERE answered_at IS NOT NULL"
         ).fetchone() == (1,)

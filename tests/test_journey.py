@@ -10,7 +10,8 @@ import pytest
 
 from bot.export import write_pack
 from bot.i18n import translator
-from tests.conftest import Harness, Person, _current, walk_to
+from bot.storage.reports import people_counts
+from tests.harness import Harness, Person, current, walk_to
 
 KAZAKH_LETTERS = set("әғқңөұүһі")
 
@@ -101,40 +102,28 @@ async def test_a_complete_journey_in_each_language(bot: Harness, language: str) 
             ).replace("Жастарға көбірек мүмкіндік керек.", "")
         )
 
-    ((status, language_stored),) = bot.db(
-        "SELECT status, language FROM users WHERE user_id = ?", person.id
-    )
-    assert (status, language_stored) == ("submitted", language)
-    ((respondent, group, region, age, gender, may_quote, news, completed),) = bot.db(
-        "SELECT id, stakeholder_group, region, age_band, gender, may_quote, wants_news,"
-        " completed_at FROM respondents"
-    )
-    assert (group, region, age, gender, may_quote, news) == (
-        "entrepreneur",
-        "outside",
-        "25-34",
-        "woman",
-        1,
-        1,
-    )
-    assert completed == "2026-11-30T06:00:00+00:00"
+    stored = await bot.participant(person)
+    assert (stored.status, stored.language) == ("submitted", language)
+    respondent = stored.respondent_id
+    profile = (stored.stakeholder_group, stored.region, stored.age_band, stored.gender)
+    assert profile == ("entrepreneur", "outside", "25-34", "woman")
+    assert (stored.may_quote, stored.wants_news) == (True, True)
+    assert stored.completed_at == "2026-11-30T06:00:00+00:00"
     answers = {
-        item: (stance, choices, comment, language_label, voice)
-        for item, stance, choices, comment, language_label, voice in bot.db(
-            "SELECT item, stance, choices, comment, comment_language, voice_duration FROM answers"
-        )
+        item: (a.stance, a.choices, a.comment, a.comment_language, a.voice_duration)
+        for item, a in (await bot.answers(person)).items()
     }
     assert answers["conclusion-1"] == (
         5,
-        None,
+        (),
         "Бұл өте маңызды қорытынды, әсіресе өңірлер үшін.\nЖастарға көбірек мүмкіндік керек.",
         "kk",
         None,
     )
     assert answers["conclusion-2"][0] == 4 and answers["conclusion-2"][4] == 42
     assert answers["conclusion-4"][0] is None
-    assert answers["sectors"][1] == "music;film-tv-radio"
-    assert answers["markets"][1] == "central-asia"
+    assert answers["sectors"][1] == ("music", "film-tv-radio")
+    assert answers["markets"][1] == ("central-asia",)
     assert answers["idea"][2] == "A festival of young designers in every region."
     assert answers["idea"][3] == "en"
 
@@ -163,28 +152,29 @@ async def test_resume_after_a_restart_at_exactly_the_same_step(bot: Harness) -> 
     await walk_to(bot, person, "s3")
     await bot.restart()
     await bot.tap(person, "c:s3:2")  # the keyboard sent before the crash still works
-    assert _current(bot, person) == "m3"
+    assert await current(bot, person) == "m3"
     await bot.restart()
     await bot.send(person, "/start")
     assert bot.offered(person) == ["c:resume:cont", "c:resume:over"]
     await bot.tap(person, "c:resume:cont")
     assert "3 / 6" in bot.last(person).text
-    assert bot.db("SELECT stance FROM answers WHERE item = 'conclusion-3'") == [(2,)]
+    assert (await bot.answer(person, "conclusion-3")).stance == 2
 
 
 async def test_start_over_keeps_the_pseudonymous_number(bot: Harness) -> None:
     """Start over clears answers and profile, never the respondent's number."""
     person = Person(103)
     await walk_to(bot, person, "s2")
-    ((number,),) = bot.db("SELECT id FROM respondents")
+    number = await bot.number(person)
     await bot.send(person, "/start")
     await bot.tap(person, "c:resume:over")
     assert bot.offered(person) == ["c:resume:wipe", "c:resume:cont"]
-    assert _current(bot, person) == "s2"  # nothing erased before the confirmation
+    assert await current(bot, person) == "s2"  # nothing erased before the confirmation
     await bot.tap(person, "c:resume:wipe")
-    assert _current(bot, person) == "grp"
-    assert bot.db("SELECT id, stakeholder_group FROM respondents") == [(number, None)]
-    assert bot.db("SELECT count(*) FROM answers") == [(0,)]
+    assert await current(bot, person) == "grp"
+    stored = await bot.participant(person)
+    assert (stored.respondent_id, stored.stakeholder_group) == (number, None)
+    assert await bot.repo.answers(number) == {}
 
 
 async def test_switching_language_mid_way_keeps_answers(bot: Harness) -> None:
@@ -196,11 +186,12 @@ async def test_switching_language_mid_way_keeps_answers(bot: Harness) -> None:
     texts = [c.text for c in bot.sent(person)[-2:]]
     assert texts[0] == translator("ru").gettext("The language is now English.")
     assert bot.content.conclusions[1].text("ru") in texts[1]
-    assert bot.db("SELECT language FROM users") == [("ru",)]
-    assert bot.db("SELECT item, stance FROM answers WHERE answered_at IS NOT NULL") == [
+    assert (await bot.participant(person)).language == "ru"
+    answers = (await bot.answers(person)).values()
+    assert [(a.item, a.stance) for a in answers if a.answered_at is not None] == [
         ("conclusion-1", 4)
     ]
-    assert _current(bot, person) == "s2"
+    assert await current(bot, person) == "s2"
 
 
 async def test_back_returns_to_the_previous_step(bot: Harness) -> None:
@@ -208,11 +199,12 @@ async def test_back_returns_to_the_previous_step(bot: Harness) -> None:
     person = Person(105)
     await walk_to(bot, person, "s2")
     await bot.tap(person, "c:back:s2")
-    assert _current(bot, person) == "m1"
+    assert await current(bot, person) == "m1"
     await bot.tap(person, "c:back:m1")
-    assert _current(bot, person) == "s1"
+    assert await current(bot, person) == "s1"
     await bot.tap(person, "c:s1:1")
-    assert bot.db("SELECT stance, revised FROM answers WHERE item = 'conclusion-1'") == [(1, 1)]
+    answer = await bot.answer(person, "conclusion-1")
+    assert (answer.stance, answer.revised) == (1, True)
 
 
 async def test_editing_from_the_review_returns_to_the_review(bot: Harness) -> None:
@@ -221,19 +213,20 @@ async def test_editing_from_the_review_returns_to_the_review(bot: Harness) -> No
     await walk_to(bot, person, "rev")
     await bot.tap(person, "c:rev:_submit")
     await bot.send(person, "/start")
-    assert _current(bot, person) == "rev"
+    assert await current(bot, person) == "rev"
     await bot.tap(person, "c:rev:c5")
     await bot.tap(person, "c:s5:1")
     await bot.send(person, "On reflection, less sure.")
     await bot.tap(person, "c:m5:_done")
-    assert _current(bot, person) == "rev"
+    assert await current(bot, person) == "rev"
     assert "On reflection, less sure." in "\n".join(c.text for c in bot.sent(person)[-3:])
-    ((status, revised_at, completed_at),) = bot.db(
-        "SELECT u.status, r.revised_at, r.completed_at"
-        " FROM users u JOIN respondents r USING (user_id)"
-    )
-    assert status == "submitted" and revised_at is not None and completed_at is not None
-    assert bot.db("SELECT stance, revised FROM answers WHERE item = 'conclusion-5'") == [(1, 1)]
+    stored = await bot.participant(person)
+    assert stored.status == "submitted" and stored.completed_at is not None
+    # The revision time: a column no record carries.
+    ((revised_at,),) = bot.db("SELECT revised_at FROM respondents WHERE user_id = ?", person.id)
+    assert revised_at is not None
+    answer = await bot.answer(person, "conclusion-5")
+    assert (answer.stance, answer.revised) == (1, True)
 
 
 async def test_under_18_stores_nothing(bot: Harness) -> None:
@@ -247,7 +240,7 @@ async def test_under_18_stores_nothing(bot: Harness) -> None:
         "Thank you for your interest! This consultation is for people aged 18 and over, "
         "so we cannot take your answers. Nothing about you has been stored.",
     )
-    assert bot.db("SELECT count(*) FROM users") == [(0,)]
+    assert bot.report(people_counts)["contacts"] == 0
 
 
 async def test_declining_stores_only_the_refusal(bot: Harness) -> None:
@@ -255,8 +248,8 @@ async def test_declining_stores_only_the_refusal(bot: Harness) -> None:
     person = Person(108)
     await walk_to(bot, person, "cons")
     await bot.tap(person, "c:cons:n")
-    assert bot.db("SELECT status FROM users") == [("declined",)]
-    assert bot.db("SELECT count(*) FROM respondents") == [(0,)]
+    assert (await bot.participant(person)).status == "declined"
+    assert bot.report(people_counts)["started"] == 0
     await bot.send(person, "/start")
     assert bot.offered(person) == ["c:cons:y", "c:cons:n"]
 
@@ -280,7 +273,7 @@ async def test_deep_link_names_the_recruitment_source(
             await repo.add_source("kaznu", "Al-Farabi KazNU", now=bot.clock())
     person = Person(109)
     await bot.send(person, "/start" + (f" {payload}" if payload else ""))
-    assert bot.db("SELECT source FROM users") == [(expected,)]
+    assert (await bot.participant(person)).source == expected
 
 
 async def test_editing_a_sent_message_updates_the_comment(bot: Harness) -> None:
@@ -289,11 +282,10 @@ async def test_editing_a_sent_message_updates_the_comment(bot: Harness) -> None:
     await walk_to(bot, person, "m1")
     await bot.send(person, "First thought.")
     await bot.send(person, "Second tought.")
+    # The part's message id: a column no record carries.
     ((second_id,),) = bot.db("SELECT max(message_id) FROM comment_parts")
     await bot.edit(person, second_id, "Second thought.")
-    assert bot.db("SELECT comment FROM answers WHERE item = 'conclusion-1'") == [
-        ("First thought.\nSecond thought.",)
-    ]
+    assert (await bot.answer(person, "conclusion-1")).comment == "First thought.\nSecond thought."
     assert bot.last(person).text == t("en", "✏️ Your comment has been updated.")
 
 
@@ -305,10 +297,9 @@ async def test_no_comment_after_typing_one_keeps_it_and_first_pass_is_not_a_revi
     await walk_to(bot, person, "m1")
     await bot.send(person, "Worth keeping.")
     await bot.tap(person, "c:m1:_none")
-    assert _current(bot, person) == "s2"
-    assert bot.db("SELECT comment, revised FROM answers WHERE item = 'conclusion-1'") == [
-        ("Worth keeping.", 0)
-    ]
+    assert await current(bot, person) == "s2"
+    answer = await bot.answer(person, "conclusion-1")
+    assert (answer.comment, answer.revised) == ("Worth keeping.", False)
 
 
 async def test_text_typed_before_the_stance_is_kept_as_the_comment(bot: Harness) -> None:
@@ -321,9 +312,8 @@ async def test_text_typed_before_the_stance_is_kept_as_the_comment(bot: Harness)
     assert "1 / 6" in texts[1]
     await bot.tap(person, "c:s1:5")
     assert "Считаю, что это важно." in bot.last(person).text  # the comment step shows it
-    assert bot.db("SELECT stance, comment FROM answers WHERE item = 'conclusion-1'") == [
-        (5, "Считаю, что это важно.")
-    ]
+    answer = await bot.answer(person, "conclusion-1")
+    assert (answer.stance, answer.comment) == (5, "Считаю, что это важно.")
 
 
 async def test_editing_shows_the_stored_answer_and_quoting_can_be_changed(bot: Harness) -> None:
@@ -334,16 +324,17 @@ async def test_editing_shows_the_stored_answer_and_quoting_can_be_changed(bot: H
     labels = [label for label, _ in bot.last(person).buttons]
     assert "✓ Student" in labels
     await bot.tap(person, "c:back:grp")
-    assert _current(bot, person) == "rev"
+    assert await current(bot, person) == "rev"
     await bot.tap(person, "c:rev:c2")
     assert "✓ Agree" in [label for label, _ in bot.last(person).buttons]
     await bot.tap(person, "c:back:s2")
     await bot.tap(person, "c:rev:opts")
-    assert _current(bot, person) == "quote"
+    assert await current(bot, person) == "quote"
     await bot.tap(person, "c:quote:n")
     await bot.tap(person, "c:news:y")
-    assert _current(bot, person) == "rev"
-    assert bot.db("SELECT may_quote, wants_news FROM respondents") == [(0, 1)]
+    assert await current(bot, person) == "rev"
+    stored = await bot.participant(person)
+    assert (stored.may_quote, stored.wants_news) == (False, True)
 
 
 async def test_text_after_submitting_gets_one_hint(bot: Harness) -> None:
@@ -379,12 +370,12 @@ async def test_a_reply_in_another_language_offers_once_to_switch(bot: Harness) -
         "ru", "It looks like you are writing in English. Which language should the bot use?"
     )
     assert offer.buttons == [("Русский", "c:lang:ru"), ("English", "c:stay:en")]
-    assert bot.db("SELECT language FROM users") == [("en",)]
+    assert (await bot.participant(person)).language == "en"
     await bot.tap(person, "c:stay:en")
-    assert bot.db("SELECT language FROM users") == [("en",)]
+    assert (await bot.participant(person)).language == "en"
     calls = await bot.send(person, "И ещё одна мысль про молодёжь.")
     assert not any(c.buttons and c.buttons[-1][1].startswith("c:stay:") for c in calls)
-    assert bot.db("SELECT comment_language FROM answers WHERE item = 'conclusion-1'") == [("ru",)]
+    assert (await bot.answer(person, "conclusion-1")).comment_language == "ru"
 
 
 async def test_switching_from_the_offer_keeps_the_comment(bot: Harness) -> None:
@@ -393,7 +384,9 @@ async def test_switching_from_the_offer_keeps_the_comment(bot: Harness) -> None:
     await walk_to(bot, person, "m1", language="ru")
     await bot.send(person, "Мен бұл қорытындымен толық келісемін.")
     await bot.tap(person, "c:lang:kk")
-    assert bot.db("SELECT language FROM users") == [("kk",)]
-    assert bot.db("SELECT comment, comment_language FROM answers WHERE item = 'conclusion-1'") == [
-        ("Мен бұл қорытындымен толық келісемін.", "kk")
-    ]
+    assert (await bot.participant(person)).language == "kk"
+    answer = await bot.answer(person, "conclusion-1")
+    assert (answer.comment, answer.comment_language) == (
+        "Мен бұл қорытындымен толық келісемін.",
+        "kk",
+    )

@@ -130,6 +130,7 @@ HOSTILE = {
 }
 
 
+@pytest.mark.slow  # it measures time
 @pytest.mark.parametrize("text", HOSTILE.values(), ids=HOSTILE.keys())
 def test_a_hostile_text_is_labelled_within_50_ms(text: str) -> None:
     """Runs without spaces and long floods cost milliseconds, not the event loop for minutes.

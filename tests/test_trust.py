@@ -17,8 +17,9 @@ from bot.config import Settings
 from bot.content import Content, load_content
 from bot.fakeapi import Fault
 from bot.i18n import translator
-from bot.storage.repository import COMMENT_LIMIT, VOICE_LIMIT, timestamp
-from tests.conftest import OWNER, Harness, Person, walk_to
+from bot.jobs import packs
+from bot.storage.records import COMMENT_LIMIT, VOICE_LIMIT, timestamp
+from tests.harness import OWNER, Harness, Person, current, walk_to
 from tests.test_wrong_input import STICKER
 
 TEAM = -100_555
@@ -29,14 +30,8 @@ def texts(calls: list) -> list[str]:  # type: ignore[type-arg]
     return [c.text for c in calls if c.method == "sendMessage"]
 
 
-def comment_of(bot: Harness, person: Person, item: str = "conclusion-1") -> str | None:
-    rows = bot.db(
-        "SELECT a.comment FROM answers a JOIN respondents r ON r.id = a.respondent_id"
-        " WHERE r.user_id = ? AND a.item = ?",
-        person.id,
-        item,
-    )
-    return rows[0][0] if rows else None
+async def comment_of(bot: Harness, person: Person, item: str = "conclusion-1") -> str | None:
+    return (await bot.answer(person, item)).comment
 
 
 # Comments ---------------------------------------------------------------------------------
@@ -48,7 +43,7 @@ async def test_a_comment_stops_at_its_limit_says_so_and_loses_nothing(bot: Harne
     await walk_to(bot, person, "m1")
     await bot.send(person, PART)
     await bot.send(person, PART)
-    stored = comment_of(bot, person)
+    stored = await comment_of(bot, person)
     assert stored == PART + "\n" + PART
     refused = await bot.send(person, PART)
     _ = translator("en")
@@ -62,15 +57,15 @@ async def test_a_comment_stops_at_its_limit_says_so_and_loses_nothing(bot: Harne
         ).format(limit="10,000")
     )
     assert bot.offered(person)[0] == "c:m1:_done"
-    assert comment_of(bot, person) == stored
+    assert await comment_of(bot, person) == stored
     assert len(stored) <= COMMENT_LIMIT
     # A short part still fits, and an edit that would overflow is refused with the same care.
     await bot.send(person, "And one more line.")
-    assert comment_of(bot, person) == stored + "\nAnd one more line."
-    first = int(bot.db("SELECT min(message_id) FROM comment_parts")[0][0])
+    assert await comment_of(bot, person) == stored + "\nAnd one more line."
+    first = int(bot.db("SELECT min(message_id) FROM comment_parts")[0][0])  # no record has it
     edited = await bot.edit(person, first, PART + PART[:2000])
     assert "stays as it was" in edited[-1].text
-    assert comment_of(bot, person) == stored + "\nAnd one more line."
+    assert await comment_of(bot, person) == stored + "\nAnd one more line."
 
 
 async def test_a_long_comment_is_shown_back_as_an_excerpt_with_its_length(bot: Harness) -> None:
@@ -121,7 +116,7 @@ async def test_the_language_is_read_from_the_new_part_only(
     await bot.send(person, russian)
     await bot.send(person, "Ok")
     assert seen == ["Yes.", russian, "Ok"]
-    assert bot.db("SELECT comment_language FROM answers WHERE item = 'conclusion-1'") == [("ru",)]
+    assert (await bot.answer(person, "conclusion-1")).comment_language == "ru"
 
 
 # Voice messages ---------------------------------------------------------------------------
@@ -141,7 +136,8 @@ async def test_several_voice_messages_are_all_kept_in_order_beside_text(
     saved = await bot.voice(person, seconds=50)
     assert "🎙 2 voice messages (1:02 in all)" in texts(saved)[0]
     await bot.voice(person, seconds=5)
-    ((number,),) = bot.db("SELECT id FROM respondents")
+    number = await bot.number(person)
+    # Each voice message's own row, in order: the record only sums them.
     assert [row[0] for row in bot.db("SELECT duration FROM voice_notes ORDER BY message_id")] == [
         12,
         50,
@@ -176,6 +172,7 @@ async def test_voice_messages_stop_at_their_limit(bot: Harness) -> None:
         await bot.voice(person, seconds=1)
     refused = await bot.voice(person, seconds=1)
     assert "the most it can" in texts(refused)[0]
+    # The voice notes' rows themselves, not the answer's counter of them.
     assert bot.db("SELECT count(*), sum(duration) FROM voice_notes") == [
         (VOICE_LIMIT, VOICE_LIMIT)
     ]
@@ -213,23 +210,25 @@ async def test_a_revised_content_file_with_fewer_conclusions_strands_nobody(
     await bot.tap(editing, "c:rev:c6")
     await walk_to(bot, done, "rev")
     await bot.tap(done, "c:rev:_submit")
+    # Every answer kept: counted in the table itself, whoever holds it.
     answers_before = bot.db("SELECT count(*) FROM answers WHERE answered_at IS NOT NULL")
     bot.content = _fewer(tmp_path)
     await bot.restart()
-    steps = dict(bot.db("SELECT user_id, step FROM users"))
+    people = (at_stance, at_comment, editing, done)
+    steps = {person.id: await current(bot, person) for person in people}
     assert steps == {at_stance.id: "sec", at_comment.id: "sec", editing.id: "rev", done.id: "done"}
-    assert bot.db("SELECT editing FROM users WHERE user_id = ?", editing.id) == [(0,)]
-    assert comment_of(bot, at_comment, "conclusion-6") == "A comment on the sixth conclusion."
+    assert (await bot.participant(editing)).editing is False
+    kept = await comment_of(bot, at_comment, "conclusion-6")
+    assert kept == "A comment on the sixth conclusion."
     assert bot.db("SELECT count(*) FROM answers WHERE answered_at IS NOT NULL") == answers_before
-    for person in (at_stance, at_comment, editing, done):
+    for person in people:
         await bot.send(person, "/start")
         if bot.offered(person)[:1] == ["c:resume:cont"]:
             await bot.tap(person, "c:resume:cont")
         await walk_to(bot, person, "rev")
         await bot.tap(person, "c:rev:_submit")
-        assert bot.db("SELECT status, step FROM users WHERE user_id = ?", person.id) == [
-            ("submitted", "done")
-        ]
+        stored = await bot.participant(person)
+        assert (stored.status, stored.step) == ("submitted", "done")
     assert "5 / 5" in " ".join(c.text for c in bot.sent(at_stance) if c.method == "sendMessage")
 
 
@@ -264,7 +263,7 @@ async def test_delete_reaches_the_packs_backups_and_voice_files_on_the_server(
         await bot.send(person, f"My view, {marker}.")
         await bot.voice(person)
         await bot.tap(person, "c:m1:_done")
-    ((number,),) = bot.db("SELECT id FROM respondents WHERE user_id = ?", leaver.id)
+    number = await bot.number(leaver)
     await bot.send(Person(OWNER), "/export")
     await bot.run_job(jobs.BACKUP)
     exports, backups = bot.settings.export_dir, bot.settings.db.parent / "backups"
@@ -280,7 +279,7 @@ async def test_delete_reaches_the_packs_backups_and_voice_files_on_the_server(
     assert _holds(backups, b"LEAVER-MARKER-7f3a") == []
     assert list(exports.rglob(f"voice/{number}-*.ogg")) == []
     assert _holds(exports, b"STAYER-MARKER-2b9c") and _holds(backups, b"STAYER-MARKER-2b9c")
-    assert bot.db("SELECT count(*) FROM withdrawals") == [(0,)]
+    assert bot.db("SELECT count(*) FROM withdrawals") == [(0,)]  # the table itself: no trace
 
 
 async def test_the_team_gets_one_digest_of_withdrawals_an_hour(bot: Harness) -> None:
@@ -290,10 +289,10 @@ async def test_the_team_gets_one_digest_of_withdrawals_an_hour(bot: Harness) -> 
 
     async def cycle() -> int:
         await walk_to(bot, person, "quote")
-        ((number,),) = bot.db("SELECT id FROM respondents WHERE user_id = ?", person.id)
+        number = await bot.number(person)
         await bot.send(person, "/delete")
         await bot.tap(person, "c:del:y")
-        return int(number)
+        return number
 
     first = [await cycle() for _ in range(5)]
     assert bot.api.sent(TEAM) == []
@@ -341,12 +340,13 @@ async def test_stopping_between_the_claim_and_the_send_means_nothing_is_sent(
     assert bot.app is not None and bot.app.job_queue is not None
     (pump,) = bot.app.job_queue.get_jobs_by_name(jobs.PUMP)
     await pump.run(bot.app)  # both claimed; the second waits for its slot
+    # Read without yielding to the event loop: an await here would let the first send begin.
     assert bot.db("SELECT count(*) FROM outbox WHERE status = 'pending'") == [(2,)]
     repo = bot.app.bot_data["services"].repo
     if how == "/stop":
         await bot.send(second, "/stop")
     elif how == "no news":  # as the review's "Quoting and news" stores it
-        ((number,),) = bot.db("SELECT id FROM respondents WHERE user_id = ?", second.id)
+        number = await bot.number(second)
         async with repo.transaction():
             await repo.set_consent_choice(number, "wants_news", False)
     else:  # another message to them came back 403 meanwhile
@@ -355,6 +355,7 @@ async def test_stopping_between_the_claim_and_the_send_means_nothing_is_sent(
     await pump.data.drain()
     news = [c for c in bot.api.calls if c.method == "sendMessage" and "news for" in c.text]
     assert [c.params["chat_id"] for c in news] == [first.id]
+    # Whose message became what: the outbox rows themselves (no record names the recipient).
     assert bot.db("SELECT user_id, status FROM outbox ORDER BY user_id") == [
         (first.id, "sent"),
         (second.id, "cancelled"),
@@ -388,7 +389,7 @@ async def test_a_closed_consultation_lets_no_newcomer_in(bot: Harness, attempt: 
     else:
         calls = await bot.tap(stranger, attempt, message_id=1)
     assert "closed" in texts(calls)[-1]
-    assert bot.db("SELECT count(*) FROM users WHERE user_id = ?", stranger.id) == [(0,)]
+    assert await bot.repo.participant(stranger.id) is None
 
 
 async def test_a_closed_consultation_still_answers_this_bots_data_commands(bot: Harness) -> None:
@@ -397,7 +398,7 @@ async def test_a_closed_consultation_still_answers_this_bots_data_commands(bot: 
     stranger = Person(8152)
     calls = await bot.send(stranger, "/mydata@creative_spark_bot")
     assert texts(calls) == [translator("en").gettext("Nothing is stored about you.")]
-    assert bot.db("SELECT count(*) FROM users WHERE user_id = ?", stranger.id) == [(0,)]
+    assert await bot.repo.participant(stranger.id) is None
 
 
 @pytest.mark.parametrize(
@@ -479,10 +480,10 @@ async def test_a_purge_cut_short_is_done_whole_the_next_time(
         f"Marker of {stayer.id}. " + "long " * 40_000,
         stayer.id,
     )
-    ((number,),) = bot.db("SELECT id FROM respondents WHERE user_id = ?", leaver.id)
+    number = await bot.number(leaver)
     folder = tmp_path / "exports" / "2026-11-30"
     files = write_pack(bot.settings.db, folder, bot.content, zone=bot.settings.zone)
-    jobs._zip(folder, files)
+    packs.zip_pack(folder, files)
 
     def broken(folder: Path) -> None:
         raise OSError("disk full")
@@ -509,8 +510,8 @@ async def test_someone_who_withdraws_while_a_pack_is_made_is_not_in_what_is_sent
         await walk_to(bot, person, "m1")
         await bot.send(person, f"Marker of {person.id}.")
         await bot.voice(person)
-    ((number,),) = bot.db("SELECT id FROM respondents WHERE user_id = ?", leaver.id)
-    fetch = jobs.download_voices
+    number = await bot.number(leaver)
+    fetch = packs.download_voices
 
     async def fetch_then_withdraw(context: object, folder: Path) -> int:
         fetched = await fetch(context, folder)  # type: ignore[arg-type]
@@ -519,7 +520,7 @@ async def test_someone_who_withdraws_while_a_pack_is_made_is_not_in_what_is_sent
         assert texts(await bot.run_job(jobs.WITHDRAWALS)) == []  # waits for the pack
         return fetched
 
-    monkeypatch.setattr(jobs, "download_voices", fetch_then_withdraw)
+    monkeypatch.setattr(packs, "download_voices", fetch_then_withdraw)
     calls = await bot.send(Person(OWNER), "/export")
     sent = [c for c in calls if c.method == "sendDocument"]
     assert sent
@@ -546,19 +547,21 @@ async def test_withdrawals_wait_for_a_team_chat_and_for_one_that_answers(bot: Ha
     again later."""
     person = Person(8181)
     await walk_to(bot, person, "quote")
-    ((number,),) = bot.db("SELECT id FROM respondents WHERE user_id = ?", person.id)
+    number = await bot.number(person)
     await bot.send(person, "/delete")
     await bot.tap(person, "c:del:y")
     await bot.run_job(jobs.WITHDRAWALS)
-    assert bot.db("SELECT respondent_id, told_at IS NULL FROM withdrawals") == [(number, 1)]
+    # Purged from the server's copies, the number waits for the team's digest.
+    assert await bot.repo.withdrawals(awaiting="purge") == []
+    assert await bot.repo.withdrawals(awaiting="digest") == [number]
     bot.team_chat(TEAM)
     bot.api.chat_faults[TEAM] = Fault(502, "Bad Gateway")
     await bot.run_job(jobs.WITHDRAWALS)
-    assert bot.db("SELECT told_at IS NULL FROM withdrawals") == [(1,)]
+    assert await bot.repo.withdrawals(awaiting="digest") == [number]
     del bot.api.chat_faults[TEAM]
     (digest,) = texts(await bot.run_job(jobs.WITHDRAWALS))
     assert f"(1 respondent): {number}." in digest
-    assert bot.db("SELECT count(*) FROM withdrawals") == [(0,)]
+    assert bot.db("SELECT count(*) FROM withdrawals") == [(0,)]  # the table itself: no trace
 
 
 async def test_packs_and_backups_of_an_older_version_become_private(bot: Harness) -> None:
@@ -583,11 +586,11 @@ async def test_a_voice_message_delivered_twice_is_kept_once_without_a_false_limi
     'limit reached' message."""
     person = Person(8191)
     await walk_to(bot, person, "m1")
-    raw = bot._message(person, voice={"file_id": "v", "file_unique_id": "v", "duration": 4})
+    raw = bot.message(person, voice={"file_id": "v", "file_unique_id": "v", "duration": 4})
     await bot.feed(raw)
     again = await bot.feed(raw)
     assert not any("the most it can" in text for text in texts(again))
-    assert bot.db("SELECT count(*) FROM voice_notes") == [(1,)]
+    assert bot.db("SELECT count(*) FROM voice_notes") == [(1,)]  # the rows, not the counter
 
 
 async def test_an_edit_may_shorten_a_comment_written_before_the_limit(bot: Harness) -> None:
@@ -595,8 +598,8 @@ async def test_an_edit_may_shorten_a_comment_written_before_the_limit(bot: Harne
     person = Person(8192)
     await walk_to(bot, person, "m1")
     await bot.send(person, "short")
-    part = int(bot.db("SELECT max(message_id) FROM comment_parts")[0][0])
+    part = int(bot.db("SELECT max(message_id) FROM comment_parts")[0][0])  # no record has it
     bot.db_write("UPDATE comment_parts SET text = ?", "x" * 12_000)
     calls = await bot.edit(person, part, "x" * 11_000)
     assert "updated" in calls[-1].text
-    assert len(comment_of(bot, person) or "") == 11_000
+    assert len(await comment_of(bot, person) or "") == 11_000

@@ -8,7 +8,8 @@ import pytest
 
 from bot.i18n import translator
 from bot.journey import callback
-from tests.conftest import Harness, Person, _current, walk_to
+from bot.storage.reports import people_counts
+from tests.harness import Harness, Person, current, walk_to
 
 STICKER = {
     "sticker": {
@@ -28,7 +29,8 @@ CONTACT = {"contact": {"phone_number": "+77010000000", "first_name": "A"}}
 
 
 def snapshot(bot: Harness) -> list[Any]:
-    """Everything stored, for before/after comparison."""
+    """Everything stored, for before/after comparison: whole rows of the tables themselves, so
+    that a change to any column shows, not only to those the records carry."""
     return [
         bot.db("SELECT * FROM users ORDER BY user_id"),
         bot.db("SELECT * FROM respondents ORDER BY id"),
@@ -98,7 +100,7 @@ async def test_a_tap_on_an_old_keyboard_is_stale_and_changes_nothing(bot: Harnes
     )
     assert "3 / 6" in calls[-1].text
     assert snapshot(bot)[2:] == before[2:]
-    assert bot.db("SELECT stance FROM answers WHERE item = 'conclusion-1'") == [(4,)]
+    assert (await bot.answer(person, "conclusion-1")).stance == 4
 
 
 async def test_a_double_tap_is_acknowledged_once(bot: Harness) -> None:
@@ -114,7 +116,7 @@ async def test_a_double_tap_is_acknowledged_once(bot: Harness) -> None:
     await walk_to(bot, sectors, "sec")
     await bot.tap(sectors, "c:sec:music:1")
     await bot.tap(sectors, "c:sec:music:1")  # same tap twice: still selected, not toggled off
-    assert bot.db("SELECT choices FROM answers WHERE item = 'sectors'") == [("music",)]
+    assert (await bot.answer(sectors, "sectors")).choices == ("music",)
 
 
 @pytest.mark.parametrize(
@@ -142,7 +144,7 @@ async def test_forged_callback_data_changes_nothing(bot: Harness, data: str) -> 
     assert toast.params.get("text")
     assert "3 / 6" in calls[-1].text
     assert snapshot(bot)[1:] == before[1:]
-    assert _current(bot, person) == "s3"
+    assert await current(bot, person) == "s3"
 
 
 async def test_choosing_more_than_three_sectors_is_refused(bot: Harness) -> None:
@@ -154,11 +156,9 @@ async def test_choosing_more_than_three_sectors_is_refused(bot: Harness) -> None
     calls = await bot.tap(person, callback("sec", "design-fashion", True))
     alert = next(c for c in calls if c.method == "answerCallbackQuery")
     assert alert.params["text"] == "You can choose up to 3 options."
-    assert bot.db("SELECT choices FROM answers WHERE item = 'sectors'") == [
-        ("music;architecture;publishing",)
-    ]
+    assert (await bot.answer(person, "sectors")).choices == ("music", "architecture", "publishing")
     await bot.tap(person, callback("sec", "dont-know", True))  # exclusive: replaces the others
-    assert bot.db("SELECT choices FROM answers WHERE item = 'sectors'") == [("dont-know",)]
+    assert (await bot.answer(person, "sectors")).choices == ("dont-know",)
 
 
 async def test_a_comment_over_4000_characters_is_stored_whole_and_shown_split(
@@ -171,7 +171,7 @@ async def test_a_comment_over_4000_characters_is_stored_whole_and_shown_split(
     long_text = long_text[:4096]
     await bot.send(person, long_text)
     await bot.send(person, long_text)
-    stored = bot.db("SELECT comment FROM answers WHERE item = 'conclusion-1'")[0][0]
+    stored = (await bot.answer(person, "conclusion-1")).comment
     assert stored == long_text + "\n" + long_text
     await bot.tap(person, "c:back:m1")
     await bot.tap(person, "c:s1:4")
@@ -206,7 +206,7 @@ async def test_a_message_in_a_group_points_to_a_private_chat(bot: Harness) -> No
     assert reply.buttons == [
         (translator("ru").gettext("Open a private chat"), "https://t.me/creative_spark_bot")
     ]
-    assert bot.db("SELECT count(*) FROM users") == [(0,)]
+    assert bot.report(people_counts)["contacts"] == 0
 
 
 async def test_a_stranger_who_never_pressed_start_is_greeted(bot: Harness) -> None:
@@ -217,7 +217,7 @@ async def test_a_stranger_who_never_pressed_start_is_greeted(bot: Harness) -> No
     stranger = Person(212)
     calls = await bot.tap(stranger, "c:s3:4", message_id=1)
     assert [c.method for c in calls if c.method == "sendMessage"] == ["sendMessage"]
-    assert bot.db("SELECT step FROM users WHERE user_id = 212") == [("lang",)]
+    assert await current(bot, stranger) == "lang"
 
 
 @pytest.mark.parametrize("data", ["c:done:x", "c:declined:x", "c:rev:_submit"])

@@ -11,16 +11,16 @@ from telegram import InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 
 from bot import journey as j
-from bot.content import LANGUAGES
-from bot.handlers.consultation import Turn, on_tap
-from bot.handlers.context import BotContext
+from bot.handlers.consultation import on_tap
+from bot.handlers.steps.review import data_report
+from bot.handlers.turn import Turn
 from bot.handlers.views import Screen, button
-from bot.i18n import translator
-from bot.journey import parse_callback
+from bot.journey import Pseudo, parse_callback
+from bot.services import BotContext
 
 logger = logging.getLogger(__name__)
 
-DELETE_STEP = "del"
+DELETE_STEP = Pseudo.DELETE
 DELETE_DATA = re.compile(r"^c:del:[yn]$")  # the confirmation's two buttons, and nothing else
 
 
@@ -29,10 +29,9 @@ async def _known(update: Update, context: BotContext) -> Turn | None:
     user, chat = update.effective_user, update.effective_chat
     if user is None or chat is None:
         return None
-    participant = await context.services.repo.participant(user.id)
+    participant = await context.participant(update)
     if participant is None:
-        language = (user.language_code or "")[:2]
-        _ = translator(language if language in LANGUAGES else "en").gettext
+        _ = (await context.catalog(update)).gettext
         await context.bot.send_message(chat.id, _("Nothing is stored about you."))
         return None
     return Turn(update, context, participant)
@@ -112,7 +111,7 @@ async def mydata_command(update: Update, context: BotContext) -> None:
     if turn is None:
         return
     facts = await context.services.repo.stored_facts(turn.p.user_id)
-    report = turn.views.data_report(await turn.answers(), facts)
+    report = data_report(turn.views, await turn.answers(), facts)
     await context.bot.send_document(
         turn.p.chat_id,
         document=io.BytesIO(report.encode("utf-8")),

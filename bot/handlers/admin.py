@@ -11,11 +11,11 @@ from telegram import Update
 from telegram.constants import ChatType, ParseMode
 from telegram.ext import ApplicationHandlerStop
 
-from bot import jobs
-from bot.content import LANGUAGES
+from bot.commands import WHILE_CLOSED
 from bot.handlers.account import DELETE_DATA
-from bot.handlers.context import BotContext, Services
-from bot.i18n import translator
+from bot.handlers.team import Locale, may_see_results, refuse
+from bot.jobs.packs import ADHOC, build_pack, prune_adhoc, send_pack
+from bot.services import BotContext
 from bot.stats import collect, format_stats
 
 logger = logging.getLogger(__name__)
@@ -23,48 +23,12 @@ logger = logging.getLogger(__name__)
 EXPORT_LOCK = "export-lock"
 
 
-def may_see_results(services: Services, update: Update) -> bool:
-    """Raw results go to team chats (anyone in them) and to admins in their private chat.
-
-    An admin in any other group is refused too: the group's members would see the data.
-    """
-    user = update.effective_user
-    chat = update.effective_chat
-    if chat is None:
-        return False
-    if chat.id in services.team_chats:
-        return True
-    return chat.type == ChatType.PRIVATE and services.is_admin(user.id if user else None)
-
-
-async def admin_language(update: Update, context: BotContext) -> str:
-    """The language to answer a team member in: theirs if they chose one, else Telegram's."""
-    user = update.effective_user
-    if user is None:
-        return "en"
-    participant = await context.services.repo.participant(user.id)
-    if participant and participant.language:
-        return participant.language
-    suggested = (user.language_code or "")[:2]
-    return suggested if suggested in LANGUAGES else "en"
-
-
-async def refuse(update: Update, context: BotContext) -> None:
-    """The polite refusal every admin command and button gives everyone else."""
-    _ = translator(await admin_language(update, context)).gettext
-    refusal = _("Sorry, this is for the consultation's team.")
-    if update.callback_query:
-        await update.callback_query.answer(refusal)
-    elif update.effective_message:
-        await update.effective_message.reply_text(refusal)
-
-
-async def _team_member(update: Update, context: BotContext) -> tuple[int, str] | None:
-    """(chat id, language) for someone who may see results here; None after refusing."""
+async def _results_chat(update: Update, context: BotContext) -> int | None:
+    """The chat to send results to, if the sender may see them there; None after refusing."""
     chat, user = update.effective_chat, update.effective_user
     if chat is None or not may_see_results(context.services, update):
         if chat is not None and context.services.is_admin(user.id if user else None):
-            _ = translator(await admin_language(update, context)).gettext
+            _ = (await context.catalog(update)).gettext
             await context.bot.send_message(
                 chat.id,
                 _("Results go only to team chats, and to admins in a private chat with me."),
@@ -72,7 +36,7 @@ async def _team_member(update: Update, context: BotContext) -> tuple[int, str] |
             return None
         await refuse(update, context)
         return None
-    return chat.id, await admin_language(update, context)
+    return chat.id
 
 
 def _lock(context: BotContext) -> asyncio.Lock:
@@ -88,12 +52,12 @@ async def export_command(update: Update, context: BotContext) -> None:
     Runs beside respondents' updates (the handler does not block), the pack itself in a
     child process.
     """
-    member = await _team_member(update, context)
-    if member is None:
+    chat_id = await _results_chat(update, context)
+    if chat_id is None:
         return
-    chat_id, language = member
+    locale = await Locale.of(update, context)
+    _ = locale._
     services = context.services
-    _ = translator(language).gettext
     lock = _lock(context)
     if lock.locked():
         await context.bot.send_message(
@@ -107,45 +71,44 @@ async def export_command(update: Update, context: BotContext) -> None:
     async with lock:
         await context.bot.send_message(chat_id, _("Preparing the export pack…"))
         now = services.clock().astimezone(services.settings.zone)
-        folder = services.settings.export_dir / jobs.ADHOC / now.strftime("%Y-%m-%d-%H%M%S")
+        folder = services.settings.export_dir / ADHOC / now.strftime("%Y-%m-%d-%H%M%S")
         try:
-            await jobs.send_pack(context, services, folder, [chat_id], language=language)
+            await send_pack(context, services, folder, [chat_id], language=locale.language)
         except RuntimeError:
             logger.exception("the export pack could not be built")
             await context.bot.send_message(
                 chat_id, _("The export failed; the details are in the bot's log.")
             )
         finally:
-            jobs.prune_adhoc(services)
+            prune_adhoc(services)
 
 
 async def stats_command(update: Update, context: BotContext) -> None:
     """Show the consultation's figures; `/stats chart` adds the stance chart."""
-    member = await _team_member(update, context)
-    if member is None:
+    chat_id = await _results_chat(update, context)
+    if chat_id is None:
         return
-    chat_id, language = member
+    locale = await Locale.of(update, context)
     services = context.services
     figures = await asyncio.to_thread(collect, services.settings.db)
-    text = format_stats(figures, services.content, language)
+    text = format_stats(figures, services.content, locale.language)
     await context.bot.send_message(chat_id, text, parse_mode=ParseMode.HTML)
     if not context.args or context.args[0].lower() != "chart":
         return
     async with _lock(context):
         now = services.clock().astimezone(services.settings.zone)
-        folder = services.settings.export_dir / jobs.ADHOC / f"{now:%Y-%m-%d-%H%M%S}-chart"
+        folder = services.settings.export_dir / ADHOC / f"{now:%Y-%m-%d-%H%M%S}-chart"
         try:
-            files = await jobs.build_pack(services, folder, "--charts-only")
+            files = await build_pack(services, folder, "--charts-only")
         except RuntimeError:
             logger.exception("the chart could not be drawn")
-            _ = translator(language).gettext
             await context.bot.send_message(
-                chat_id, _("The export failed; the details are in the bot's log.")
+                chat_id, locale._("The export failed; the details are in the bot's log.")
             )
             return
         finally:
-            jobs.prune_adhoc(services)
-        chart = next((f for f in files if f.name == f"chart-{language}.png"), None)
+            prune_adhoc(services)
+        chart = next((f for f in files if f.name == f"chart-{locale.language}.png"), None)
         if chart:
             await context.bot.send_document(chat_id, chart, filename=chart.name)
 
@@ -153,20 +116,20 @@ async def stats_command(update: Update, context: BotContext) -> None:
 # Roles, the audit log, opening and closing ---------------------------------------------------
 
 
-async def _admin(update: Update, context: BotContext, *, owner: bool = False) -> str | None:
-    """The admin's (or owner's) language; None after refusing anyone else."""
+async def _admin(update: Update, context: BotContext, *, owner: bool = False) -> bool:
+    """Whether the sender is an admin (or an owner); False after refusing anyone else."""
     user = update.effective_user
     services = context.services
     user_id = user.id if user else None
     allowed = services.is_owner(user_id) if owner else services.is_admin(user_id)
-    if not allowed:
-        if owner and services.is_admin(user_id):
-            _ = translator(await admin_language(update, context)).gettext
-            await _reply(update, _("Only the owners (BOT_ADMINS) may do this."))
-            return None
+    if allowed:
+        return True
+    if owner and services.is_admin(user_id):
+        _ = (await context.catalog(update)).gettext
+        await _reply(update, _("Only the owners (BOT_ADMINS) may do this."))
+    else:
         await refuse(update, context)
-        return None
-    return await admin_language(update, context)
+    return False
 
 
 async def _reply(update: Update, text: str) -> None:
@@ -200,17 +163,16 @@ async def _change(
         changed = await change(target, action == "add")
         if changed:
             await services.repo.audit(actor, f"{what} {action}", str(target), now=services.clock())
-    _ = translator(await admin_language(update, context)).gettext
+    _ = (await context.catalog(update)).gettext
     await _reply(update, _("Done.") if changed else _("Nothing to change."))
     return True
 
 
 async def admins_command(update: Update, context: BotContext) -> None:
     """/admins, /admins add <user id>, /admins remove <user id>: owners only."""
-    language = await _admin(update, context, owner=True)
-    if language is None:
+    if not await _admin(update, context, owner=True):
         return
-    _ = translator(language).gettext
+    _ = (await context.catalog(update)).gettext
     services = context.services
     actor = update.effective_user.id if update.effective_user else 0
 
@@ -233,10 +195,9 @@ async def admins_command(update: Update, context: BotContext) -> None:
 
 async def teamchats_command(update: Update, context: BotContext) -> None:
     """/teamchats, /teamchats add|remove [chat id] (in a group: that group): owners only."""
-    language = await _admin(update, context, owner=True)
-    if language is None:
+    if not await _admin(update, context, owner=True):
         return
-    _ = translator(language).gettext
+    _ = (await context.catalog(update)).gettext
     services = context.services
     actor = update.effective_user.id if update.effective_user else 0
 
@@ -262,10 +223,9 @@ async def teamchats_command(update: Update, context: BotContext) -> None:
 
 async def audit_command(update: Update, context: BotContext) -> None:
     """/audit: the latest admin actions."""
-    language = await _admin(update, context)
-    if language is None:
+    if not await _admin(update, context):
         return
-    _ = translator(language).gettext
+    _ = (await context.catalog(update)).gettext
     services = context.services
     entries = await services.repo.audit_log(30)
     if not entries:
@@ -282,10 +242,9 @@ async def audit_command(update: Update, context: BotContext) -> None:
 
 async def consultation_command(update: Update, context: BotContext) -> None:
     """/consultation open|close|status."""
-    language = await _admin(update, context)
-    if language is None:
+    if not await _admin(update, context):
         return
-    _ = translator(language).gettext
+    _ = (await context.catalog(update)).gettext
     services = context.services
     action = (context.args or ["status"])[0].lower()
     actor = update.effective_user.id if update.effective_user else 0
@@ -323,12 +282,11 @@ async def consultation_command(update: Update, context: BotContext) -> None:
 
 # While the consultation is closed ------------------------------------------------------------
 
-STILL_ALLOWED = frozenset({"mydata", "delete", "stop"})  # they create no one
-
 
 def _still_allowed(text: str, username: str | None) -> bool:
-    """Whether `text` is one of STILL_ALLOWED, addressed to this bot (or to no bot in
-    particular): `/mydata@other_bot` is not this bot's command and would only create someone."""
+    """Whether `text` is one of WHILE_CLOSED (commands that create no one), addressed to this
+    bot (or to no bot in particular): `/mydata@other_bot` is not this bot's command and would
+    only create someone."""
     if not text.startswith("/"):
         return False
     words = text[1:64].split(maxsplit=1)
@@ -336,7 +294,7 @@ def _still_allowed(text: str, username: str | None) -> bool:
         return False
     command, _, mention = words[0].partition("@")
     addressed = not mention or (username is not None and mention.lower() == username.lower())
-    return addressed and command.lower() in STILL_ALLOWED
+    return addressed and command.lower() in WHILE_CLOSED
 
 
 async def closed_gate(update: Update, context: BotContext) -> None:
@@ -359,7 +317,7 @@ async def closed_gate(update: Update, context: BotContext) -> None:
         return
     if not (message or query):
         raise ApplicationHandlerStop  # edits and the like: nothing to store, nothing to say
-    _ = translator(await admin_language(update, context)).gettext
+    _ = (await context.catalog(update)).gettext
     text = _(
         "The Creative Spark consultation is closed now. Thank you for your interest and your "
         "time! What you told us is kept safely; /mydata shows it and /delete erases it."

@@ -20,11 +20,12 @@ from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop
 
 from bot.content import LANGUAGES
-from bot.handlers.admin import admin_language, refuse
-from bot.handlers.context import BotContext, Services
+from bot.handlers.team import Locale, refuse
 from bot.handlers.views import LANGUAGE_NAMES
-from bot.i18n import N_, format_number, translator
-from bot.storage.repository import Broadcast
+from bot.i18n import N_
+from bot.jobs.sending import progress_text, send_broadcast_message
+from bot.services import BotContext, Services
+from bot.storage.records import Broadcast
 
 logger = logging.getLogger(__name__)
 
@@ -60,16 +61,15 @@ def _next_text(draft: dict[str, Any]) -> str | None:
     return next((key for key in _texts_needed(draft) if key not in texts), None)
 
 
-def audience_label(services: Services, audience: str, language: str) -> str:
+def audience_label(services: Services, audience: str, locale: Locale) -> str:
     """An audience in words, for the preview and the report."""
-    _ = translator(language).gettext
     kind, _sep, value = audience.partition(":")
-    label = _(dict(AUDIENCES)[kind]).rstrip("…")
+    label = locale._(dict(AUDIENCES)[kind]).rstrip("…")
     if kind == "language":
         return f"{label}: {LANGUAGE_NAMES.get(value, value)}"
     if kind == "group":
         option = next((o for o in services.content.groups if o.id == value), None)
-        return f"{label}: {option.label(language) if option else value}"
+        return f"{label}: {option.label(locale.language) if option else value}"
     if kind == "source":
         return f"{label}: {value}"
     return label
@@ -85,8 +85,8 @@ async def broadcast_command(update: Update, context: BotContext) -> None:
     if user is None or chat is None or not services.is_admin(user.id):
         await refuse(update, context)
         return
-    language = await admin_language(update, context)
-    _ = translator(language).gettext
+    locale = await Locale.of(update, context)
+    _ = locale._
     if chat.type != ChatType.PRIVATE:
         await context.bot.send_message(chat.id, _("Broadcasts are prepared in a private chat."))
         return
@@ -94,13 +94,13 @@ async def broadcast_command(update: Update, context: BotContext) -> None:
     repo = services.repo
     if argument == "status":
         running = await repo.broadcasts_sending()
-        lines = [await progress_text(services, b, language) for b in running]
+        lines = [await progress_text(services, b, locale.language) for b in running]
         await context.bot.send_message(
             chat.id, "\n".join(lines) or _("No broadcast is being sent."), parse_mode=None
         )
         return
     if argument == "cancel":
-        await _cancel_all(update, context, language)
+        await _cancel_all(update, context, locale)
         return
     async with repo.transaction():
         number = await repo.open_draft(user.id, chat.id, now=services.clock())
@@ -115,21 +115,21 @@ async def broadcast_command(update: Update, context: BotContext) -> None:
     )
 
 
-async def _cancel_all(update: Update, context: BotContext, language: str) -> None:
+async def _cancel_all(update: Update, context: BotContext, locale: Locale) -> None:
     """Cancel the admin's draft and every broadcast being sent."""
     user, chat = update.effective_user, update.effective_chat
     assert user is not None and chat is not None
     repo = context.services.repo
     draft = await repo.draft(user.id)
     running = await repo.broadcasts_sending()
-    await _cancel(context, chat.id, user.id, ([draft] if draft else []) + running, language)
+    await _cancel(context, chat.id, user.id, ([draft] if draft else []) + running, locale)
 
 
 async def _cancel(
-    context: BotContext, chat_id: int, actor: int, broadcasts: list[Broadcast], language: str
+    context: BotContext, chat_id: int, actor: int, broadcasts: list[Broadcast], locale: Locale
 ) -> None:
     """Cancel drafts and broadcasts being sent (those in the audit log), and say what it did."""
-    _ = translator(language).gettext
+    _ = locale._
     services = context.services
     broadcasts = [b for b in broadcasts if b.status in ("draft", "sending")]
     if not broadcasts:
@@ -162,23 +162,22 @@ async def on_admin_input(update: Update, context: BotContext) -> None:
     draft = await services.repo.draft(user.id)
     if draft is None:
         return
-    language = await admin_language(update, context)
-    _ = translator(language).gettext
+    locale = await Locale.of(update, context)
     if draft.step == "text":
-        await _take_text(context, draft, message, language)
+        await _take_text(context, draft, message, locale)
     elif draft.step == "media" and (message.photo or message.document):
-        await _take_media(context, draft, message, language)
+        await _take_media(context, draft, message, locale)
     else:
         await message.reply_text(
-            _("Please use the buttons above, or /broadcast cancel to stop this broadcast.")
+            locale._("Please use the buttons above, or /broadcast cancel to stop this broadcast.")
         )
     raise ApplicationHandlerStop
 
 
 async def _take_text(
-    context: BotContext, draft: Broadcast, message: Message, language: str
+    context: BotContext, draft: Broadcast, message: Message, locale: Locale
 ) -> None:
-    _ = translator(language).gettext
+    _ = locale._
     text = message.text_html if message.text else None
     if not text:
         await message.reply_text(_("Please send the text of the message."))
@@ -198,13 +197,13 @@ async def _take_text(
         await context.services.repo.update_draft(
             draft.id, step=step, draft=state, audience=draft.audience
         )
-    await _prompt(context, draft.id, draft.admin_chat, state, step, language=language)
+    await _prompt(context, draft.id, draft.admin_chat, state, step, locale=locale)
 
 
 async def _take_media(
-    context: BotContext, draft: Broadcast, message: Message, language: str
+    context: BotContext, draft: Broadcast, message: Message, locale: Locale
 ) -> None:
-    _ = translator(language).gettext
+    _ = locale._
     if any(len(text) > CAPTION_LIMIT for text in draft.draft.get("texts", {}).values()):
         await message.reply_text(
             _(
@@ -223,15 +222,15 @@ async def _take_media(
         await context.services.repo.update_draft(
             draft.id, step="audience", draft=state, audience=None
         )
-    await _prompt(context, draft.id, draft.admin_chat, state, "audience", language=language)
+    await _prompt(context, draft.id, draft.admin_chat, state, "audience", locale=locale)
 
 
 async def _prompt(
     context: BotContext, number: int, chat_id: int, draft: dict[str, Any], step: str, *,
-    language: str,
+    locale: Locale,
 ) -> None:  # fmt: skip
     """Ask for what the draft needs next."""
-    _ = translator(language).gettext
+    _ = locale._
     cancel = [_button(_("Cancel"), number, "cancel")]
     if step == "text":
         key = _next_text(draft)
@@ -271,8 +270,8 @@ async def on_button(update: Update, context: BotContext) -> None:
     if not services.is_admin(user.id):
         await refuse(update, context)
         return
-    language = await admin_language(update, context)
-    _ = translator(language).gettext
+    locale = await Locale.of(update, context)
+    _ = locale._
     match = CALLBACK.match(query.data or "")
     broadcast = await services.repo.broadcast(int(match.group(1))) if match else None
     if match is None or broadcast is None or broadcast.admin_id != user.id:
@@ -280,13 +279,13 @@ async def on_button(update: Update, context: BotContext) -> None:
         return
     action, value = match.group(2), match.group(3) or ""
     if action == "cancel":
-        await _cancel(context, query_chat(update), user.id, [broadcast], language)
+        await _cancel(context, query_chat(update), user.id, [broadcast], locale)
         await query.answer()
         return
     if broadcast.status != "draft":
         await query.answer(_("This broadcast is no longer a draft."))
         return
-    handled = await _on_draft_button(context, broadcast, action, value, language)
+    handled = await _on_draft_button(context, broadcast, action, value, locale)
     await query.answer(None if handled else _("This button is not valid."))
 
 
@@ -298,7 +297,7 @@ def query_chat(update: Update) -> int:
 
 
 async def _on_draft_button(
-    context: BotContext, broadcast: Broadcast, action: str, value: str, language: str
+    context: BotContext, broadcast: Broadcast, action: str, value: str, locale: Locale
 ) -> bool:
     """Move the draft on; False for a button that does not belong to its step."""
     services = context.services
@@ -308,35 +307,35 @@ async def _on_draft_button(
         state = {"mode": value, "texts": {}}
         async with repo.transaction():
             await repo.update_draft(broadcast.id, step="text", draft=state, audience=None)
-        await _prompt(context, broadcast.id, chat_id, state, "text", language=language)
+        await _prompt(context, broadcast.id, chat_id, state, "text", locale=locale)
         return True
     if action == "skip" and broadcast.step == "media":
         async with repo.transaction():
             await repo.update_draft(broadcast.id, step="audience", draft=draft, audience=None)
-        await _prompt(context, broadcast.id, chat_id, draft, "audience", language=language)
+        await _prompt(context, broadcast.id, chat_id, draft, "audience", locale=locale)
         return True
     if action == "aud" and broadcast.step == "audience":
-        return await _choose_audience(context, broadcast, value, language)
+        return await _choose_audience(context, broadcast, value, locale)
     if action == "to" and broadcast.step == "audience":
-        return await _preview(context, broadcast, value, language)
+        return await _preview(context, broadcast, value, locale)
     if action == "send" and broadcast.step == "preview" and broadcast.audience:
-        await _send(context, broadcast, language)
+        await _send(context, broadcast, locale)
         return True
     return False
 
 
 async def _choose_audience(
-    context: BotContext, broadcast: Broadcast, kind: str, language: str
+    context: BotContext, broadcast: Broadcast, kind: str, locale: Locale
 ) -> bool:
     """All, submitted, unfinished go to the preview; the others ask which one first."""
-    _ = translator(language).gettext
+    _ = locale._
     services = context.services
     if kind in ("all", "submitted", "unfinished"):
-        return await _preview(context, broadcast, kind, language)
+        return await _preview(context, broadcast, kind, locale)
     if kind == "language":
         choices = [(f"language:{code}", LANGUAGE_NAMES[code]) for code in LANGUAGES]
     elif kind == "group":
-        choices = [(f"group:{o.id}", o.label(language)) for o in services.content.groups]
+        choices = [(f"group:{o.id}", o.label(locale.language)) for o in services.content.groups]
     elif kind == "source":
         sources = await services.repo.sources()
         choices = [(f"source:{c}", c) for c in sources if len(c) <= SOURCE_IN_BUTTON][:30]
@@ -364,10 +363,10 @@ def _valid_audience(services: Services, audience: str, sources: list[str]) -> bo
 
 
 async def _preview(
-    context: BotContext, broadcast: Broadcast, audience: str, language: str
+    context: BotContext, broadcast: Broadcast, audience: str, locale: Locale
 ) -> bool:
     """Show the message as recipients will see it, with how many will get it."""
-    _ = translator(language).gettext
+    _ = locale._
     services = context.services
     repo = services.repo
     if not _valid_audience(services, audience, await repo.sources()):
@@ -388,7 +387,7 @@ async def _preview(
     await context.bot.send_message(
         chat_id,
         _("Recipients: {count} ({audience}). Send it now?").format(
-            count=count, audience=audience_label(services, audience, language)
+            count=count, audience=audience_label(services, audience, locale)
         ),
         reply_markup=_keyboard(
             [_button(_("Send now"), broadcast.id, "send")],
@@ -399,18 +398,7 @@ async def _preview(
     return True
 
 
-async def send_broadcast_message(
-    context: BotContext, chat_id: int, text: str, media: dict[str, str] | None, **options: Any
-) -> Message:
-    """One broadcast message as a recipient gets it: text, or a picture or file with it."""
-    if media and media.get("kind") == "photo":
-        return await context.bot.send_photo(chat_id, media["file_id"], caption=text, **options)
-    if media and media.get("kind") == "document":
-        return await context.bot.send_document(chat_id, media["file_id"], caption=text, **options)
-    return await context.bot.send_message(chat_id, text, **options)
-
-
-async def _send(context: BotContext, broadcast: Broadcast, language: str) -> None:
+async def _send(context: BotContext, broadcast: Broadcast, locale: Locale) -> None:
     """Queue the broadcast, once however often Send is pressed; the pump does the rest."""
     services = context.services
     repo = services.repo
@@ -426,7 +414,7 @@ async def _send(context: BotContext, broadcast: Broadcast, language: str) -> Non
         )  # fmt: skip
     started = await repo.broadcast(broadcast.id)
     assert started is not None
-    text = await progress_text(services, started, language)
+    text = await progress_text(services, started, locale.language)
     try:
         sent = await context.bot.send_message(broadcast.admin_chat, text, parse_mode=None)
     except TelegramError:
@@ -434,34 +422,3 @@ async def _send(context: BotContext, broadcast: Broadcast, language: str) -> Non
         return
     async with repo.transaction():
         await repo.set_progress(broadcast.id, sent.message_id, text)
-
-
-async def progress_text(services: Services, broadcast: Broadcast, language: str) -> str:
-    """ "Broadcast #3: 1,240 / 3,000 · 3 blocked · 0 failed" (or its final report)."""
-    _ = translator(language).gettext
-    counts = await services.repo.batch_counts(broadcast.id)
-    done = sum(counts.get(s, 0) for s in ("sent", "blocked", "failed", "unknown", "cancelled"))
-    figures = {
-        "number": broadcast.id,
-        "done": format_number(done, language),
-        "total": format_number(broadcast.total, language),
-        "sent": format_number(counts.get("sent", 0), language),
-        "blocked": format_number(counts.get("blocked", 0), language),
-        "failed": format_number(counts.get("failed", 0), language),
-        "unknown": format_number(counts.get("unknown", 0), language),
-        "cancelled": format_number(counts.get("cancelled", 0), language),
-    }
-    if broadcast.status == "done":
-        report = _(
-            "Broadcast #{number} finished: {sent} delivered · {blocked} blocked · {failed} failed"
-            " · {cancelled} not sent"
-        ).format(**figures)
-        if counts.get("unknown"):
-            # Crash runs showed nearly all of these delivered: they are not failures.
-            report += " · " + _(
-                "{unknown} unknown (the request went out; Telegram did not answer)"
-            ).format(**figures)
-        return report
-    return _("Broadcast #{number}: {done} / {total} · {blocked} blocked · {failed} failed").format(
-        **figures
-    )

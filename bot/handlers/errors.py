@@ -8,7 +8,6 @@ at the end of the window if the kind has stopped meanwhile.
 from __future__ import annotations
 
 import logging
-import sqlite3
 from collections.abc import Callable
 from datetime import timedelta
 from gettext import GNUTranslations
@@ -17,8 +16,8 @@ from telegram import Update
 from telegram.error import Forbidden, TelegramError
 
 from bot.alerts import AlertThrottle, kind_of
-from bot.handlers.context import BotContext
 from bot.i18n import translator
+from bot.services import BotContext
 
 logger = logging.getLogger(__name__)
 
@@ -36,7 +35,7 @@ async def on_error(update: object, context: BotContext) -> None:
     throttle = _throttle(context)
     untold = throttle.occurred(kind, context.services.clock())
     if isinstance(update, Update) and update.effective_chat and update.effective_user:
-        _ = translator(await _language(context, update.effective_user.id)).gettext
+        _ = (await context.catalog(update)).gettext
         try:
             await context.bot.send_message(
                 update.effective_chat.id,
@@ -89,23 +88,13 @@ def _untold_alert(catalog: GNUTranslations, error: str, untold: int) -> str:
 async def _tell_owners(context: BotContext, render: Render, error: str, untold: int) -> None:
     """Send every owner the alert in their language; an owner who cannot be reached is logged."""
     for owner in context.services.settings.admins:
-        text = render(translator(await _language(context, owner)), error, untold)
+        text = render(translator(await context.language_of(owner)), error, untold)
         try:
             await context.bot.send_message(owner, text)
         except Forbidden:
             logger.warning("an owner has not started the bot or blocked it")
         except TelegramError:
             logger.warning("could not tell an owner about the error")
-
-
-async def _language(context: BotContext, user_id: int) -> str:
-    """The language the person chose; English for a stranger, or when the database fails too."""
-    try:
-        participant = await context.services.repo.participant(user_id)
-    except sqlite3.Error:  # the error being handled may be the database's: still say something
-        logger.warning("could not read a language from the database: writing in English")
-        return "en"
-    return participant.language if participant and participant.language else "en"
 
 
 def _throttle(context: BotContext) -> AlertThrottle:

@@ -1,1 +1,3 @@
-"""SQLite storage: the schema's migrations and the one repository that holds all SQL."""
+"""SQLite storage, and all of the bot's SQL: the schema's migrations, the async repository the
+running bot writes through (`repository`), the records it returns (`records`), the read-only
+queries behind exports and /stats (`reports`) and copies of the database (`backup`)."""

@@ -1,4 +1,7 @@
-"""All SQL of the bot. Returns frozen dataclasses, never rows or cursors. No telegram import."""
+"""The async repository: the bot's one connection, its transactions, and every query and write
+the handlers and jobs make. Returns the frozen records of `bot.storage.records`, never rows or
+cursors. No telegram import.
+"""
 
 from __future__ import annotations
 
@@ -6,16 +9,25 @@ import asyncio
 import json
 import logging
 import os
-import sqlite3
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
 import aiosqlite
+
+from bot.storage.records import (
+    COMMENT_LIMIT,
+    VOICE_LIMIT,
+    Answer,
+    Broadcast,
+    CommentPart,
+    OutboxMessage,
+    Participant,
+    timestamp,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -24,72 +36,11 @@ PROFILE_FIELDS = ("stakeholder_group", "region", "age_band", "gender")
 CONSENT_CHOICES = ("may_quote", "wants_news")
 CHOICE_SEPARATOR = ";"
 COMMENT_JOINER = "\n"  # parts typed in a burst read as consecutive lines of one comment
-COMMENT_LIMIT = 10_000  # characters of one joined comment: a long essay, never a flood
-VOICE_LIMIT = 20  # voice messages of one comment
+OUTBOX_LEASE = timedelta(seconds=10)  # a claimed message is not claimed again before this
 
 
 class NotInTransactionError(RuntimeError):
     """A write was attempted outside `Repository.transaction()`."""
-
-
-@dataclass(frozen=True, slots=True)
-class Participant:
-    """A Telegram user as the journey sees them, with their respondent record if they consented."""
-
-    user_id: int
-    chat_id: int
-    language: str | None
-    language_code: str | None
-    source: str
-    status: str
-    step: str
-    editing: bool
-    stopped: bool
-    blocked: bool
-    respondent_id: int | None
-    may_quote: bool | None
-    wants_news: bool | None
-    stakeholder_group: str | None
-    region: str | None
-    age_band: str | None
-    gender: str | None
-    completed_at: str | None
-    consented_at: str | None
-    language_checked: bool
-
-    def profile(self, field: str) -> str | None:
-        """Return one profile answer by its column name."""
-        value: str | None = getattr(self, field)
-        return value
-
-
-@dataclass(frozen=True, slots=True)
-class OutboxMessage:
-    """A queued message the pump is sending; `attempts` counts this one."""
-
-    id: int
-    kind: str
-    user_id: int
-    chat_id: int
-    payload: dict[str, Any]
-    attempts: int
-    batch: int | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Broadcast:
-    """A broadcast: the admin's draft, then its sending."""
-
-    id: int
-    admin_id: int
-    admin_chat: int
-    step: str
-    draft: dict[str, Any]
-    audience: str | None
-    status: str
-    total: int
-    progress_message: int | None
-    progress_text: str | None
 
 
 BROADCAST_COLUMNS = (
@@ -133,55 +84,6 @@ def _audience_sql(audience: str) -> tuple[str, tuple[object, ...]]:
     if kind in column and value:
         return f"{column[kind]} = ?", (value,)
     raise ValueError(f"unknown audience {audience!r}")
-
-
-@dataclass(frozen=True, slots=True)
-class Answer:
-    """What a respondent said about one item."""
-
-    item: str
-    content_version: int
-    stance: int | None
-    choices: tuple[str, ...]
-    comment: str | None
-    comment_language: str | None
-    voice_count: int  # voice messages, in voice_notes
-    voice_duration: int | None  # their length in all, seconds
-    answered_at: str | None
-    revised: bool
-
-    @property
-    def has_comment(self) -> bool:
-        """Whether a text or voice comment is stored."""
-        return bool(self.comment) or self.voice_count > 0
-
-
-@dataclass(frozen=True, slots=True)
-class CommentPart:
-    """What became of a typed part: the item's comment now, and whether the part is in it.
-
-    A part that would take the joined comment past COMMENT_LIMIT is not added (nor an edit
-    that would); what was stored before stays as it was.
-    """
-
-    item: str
-    comment: str
-    added: bool
-
-
-OUTBOX_LEASE = timedelta(seconds=10)  # a claimed message is not claimed again before this
-VOICE_LIST = ".voices.tsv"  # in a pack: voice file name, Telegram file id, for the bot to fetch
-
-
-def voice_file_name(respondent: int, item: str, position: int) -> str:
-    """The file name of an item's `position`-th voice message (from 1) inside the export pack,
-    as answers.csv's comment_audio lists it."""
-    return f"voice/{respondent}-{item}-{position}.ogg"
-
-
-def timestamp(moment: datetime) -> str:
-    """Store times as ISO 8601 with their offset, to the second."""
-    return moment.isoformat(timespec="seconds")
 
 
 _PARTICIPANT_SQL = """
@@ -231,7 +133,8 @@ def _main_language(parts: Iterable[tuple[str, str | None]]) -> str | None:
 
 
 class Repository:
-    """The one place that speaks SQL. Writes happen inside `transaction()`."""
+    """The running bot's one connection: every read and write it makes. Writes happen inside
+    `transaction()`."""
 
     def __init__(self, connection: aiosqlite.Connection, path: Path) -> None:
         self._db = connection
@@ -322,7 +225,10 @@ class Repository:
             return cursor.fetchall()
 
         # aiosqlite's own hand-over, as its public methods use it: the function runs in the
-        # connection's thread, in order with every other call.
+        # connection's thread, in order with every other call. aiosqlite has no public way to
+        # run several statements in one trip, so `_execute` and `_conn` are private API:
+        # pyproject.toml pins the versions that have them, and tests/test_storage.py fails
+        # first if an upgrade drops them.
         return await database._execute(work)  # type: ignore[no-untyped-call]
 
     async def _defer(self, sql: str, parameters: tuple[object, ...] = ()) -> None:
@@ -1170,199 +1076,3 @@ class Repository:
             (broadcast_id,),
         )
         return {str(status): int(count) for status, count in rows}
-
-
-# Exports ------------------------------------------------------------------------------------
-# Exports read through their own read-only connection, in another process than the bot's, so
-# the bot's connection keeps serving respondents while WAL lets both proceed. No Telegram id
-# leaves these queries: respondents are their pseudonymous number. answers.csv is formatted by
-# SQLite itself, line by line: a million rows go through Python as one string each.
-
-
-def _local(column: str, offset_minutes: int | None) -> str:
-    """SQL for a stored UTC time as local ISO 8601 with its offset ('' when empty).
-
-    With one offset for every stored time SQLite formats it itself; otherwise the connection's
-    `local_time` function does, time by time.
-    """
-    if offset_minutes is None:
-        return f"coalesce(local_time({column}), '')"
-    sign = "+" if offset_minutes >= 0 else "-"
-    suffix = f"{sign}{abs(offset_minutes) // 60:02d}:{abs(offset_minutes) % 60:02d}"
-    return (
-        f"coalesce(strftime('%Y-%m-%dT%H:%M:%S', {column}, '{offset_minutes:+d} minutes')"
-        f" || '{suffix}', '')"
-    )
-
-
-def _answer_rows_sql(offset_minutes: int | None) -> str:
-    # The answers alone, in the primary key's order: SQLite reads the table once, sorts
-    # nothing and joins nothing (the respondents' columns are looked up once per respondent).
-    answered = _local("answered_at", offset_minutes)
-    return (
-        "SELECT respondent_id, item, content_version, stance, choices, comment,"
-        f" voice_count, comment_language, {answered}, revised"
-        " FROM answers ORDER BY respondent_id, item"
-    )
-
-
-def export_connection(
-    path: Path, local_time: Callable[[str | None], str | None]
-) -> sqlite3.Connection:
-    """A read-only connection with `local_time(utc_text)` for formatting times."""
-    connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-    connection.create_function("local_time", 1, local_time, deterministic=True)
-    return connection
-
-
-def answer_rows(
-    connection: sqlite3.Connection, offset_minutes: int | None
-) -> Iterator[tuple[Any, ...]]:
-    """Every answer, respondent by respondent: (respondent, item, content_version, stance,
-    choices, comment, voice_count, comment_language, answered_at, revised)."""
-    cursor = connection.execute(_answer_rows_sql(offset_minutes))  # our SQL, no user text
-    while rows := cursor.fetchmany(50_000):
-        yield from rows
-
-
-def first_contact(connection: sqlite3.Connection) -> str | None:
-    """The earliest stored time: every other one was written after someone's first contact."""
-    row = connection.execute("SELECT min(created_at) FROM users").fetchone()
-    return str(row[0]) if row and row[0] else None
-
-
-def respondent_rows(
-    connection: sqlite3.Connection, offset_minutes: int | None
-) -> tuple[list[str], list[tuple[Any, ...]]]:
-    """One row per respondent: profile, consent and times (column names, rows)."""
-    times = {
-        name: _local(f"r.{name}", offset_minutes)
-        for name in ("consented_at", "started_at", "completed_at", "revised_at")
-    }
-    cursor = connection.execute(
-        "SELECT r.id AS respondent, u.language, u.source, u.status, r.stakeholder_group,"
-        f" r.region, r.age_band, r.gender, {times['consented_at']} AS consented_at,"
-        " r.consent_version, r.may_quote, r.wants_news,"
-        f" {times['started_at']} AS started_at, {times['completed_at']} AS completed_at,"
-        f" {times['revised_at']} AS revised_at"
-        " FROM respondents AS r JOIN users AS u ON u.user_id = r.user_id ORDER BY r.id"
-    )
-    return [d[0] for d in cursor.description], cursor.fetchall()
-
-
-def stances(connection: sqlite3.Connection) -> Iterator[tuple[int, str, int | None]]:
-    """(respondent, conclusion item, stance) of every conclusion reached, streamed."""
-    yield from connection.execute(
-        "SELECT respondent_id, item, stance FROM answers WHERE item LIKE 'conclusion-%'"
-    )
-
-
-def choices(connection: sqlite3.Connection) -> Iterator[tuple[int, str, str]]:
-    """(respondent, item, ';'-joined option ids) of every multi-select item reached, streamed."""
-    yield from connection.execute(
-        "SELECT respondent_id, item, coalesce(choices, '') FROM answers"
-        " WHERE item IN ('sectors', 'markets')"
-    )
-
-
-def item_tallies(connection: sqlite3.Connection) -> list[tuple[Any, ...]]:
-    """Per item: reached, answered, skipped, stance 1..5, text and voice comments."""
-    return connection.execute(
-        "SELECT item, count(*), count(answered_at),"
-        " sum(answered_at IS NOT NULL AND stance IS NULL),"
-        " sum(stance = 1), sum(stance = 2), sum(stance = 3), sum(stance = 4), sum(stance = 5),"
-        " sum(coalesce(comment, '') <> ''),"
-        " sum(coalesce(comment, '') = '' AND voice_count > 0)"
-        " FROM answers GROUP BY item"
-    ).fetchall()
-
-
-def respondent_count(connection: sqlite3.Connection) -> int:
-    """How many respondents there are."""
-    return int(connection.execute("SELECT count(*) FROM respondents").fetchone()[0])
-
-
-def voice_comments(connection: sqlite3.Connection) -> list[tuple[str, str]]:
-    """(file name in the pack, Telegram file id) of every voice message, in the order sent."""
-    return [
-        (voice_file_name(int(r), str(i), int(n)), str(f))
-        for r, i, n, f in connection.execute(
-            "SELECT respondent_id, item, row_number() OVER (PARTITION BY respondent_id, item"
-            " ORDER BY message_id), file_id FROM voice_notes ORDER BY respondent_id, item,"
-            " message_id"
-        )
-    ]
-
-
-def people_counts(connection: sqlite3.Connection) -> dict[str, int]:
-    """How many started, submitted, declined; and everyone who ever wrote to the bot."""
-    cursor = connection.execute(
-        "SELECT (SELECT count(*) FROM respondents) AS started,"
-        " (SELECT count(*) FROM users WHERE status = 'submitted') AS submitted,"
-        " (SELECT count(*) FROM users WHERE status = 'declined') AS declined,"
-        " (SELECT count(*) FROM users) AS contacts"
-    )
-    row = cursor.fetchone()
-    return {d[0]: int(v or 0) for d, v in zip(cursor.description, row, strict=True)}
-
-
-def statistics(connection: sqlite3.Connection) -> dict[str, Any]:
-    """The figures /stats shows: people, by language, group and source, stances per conclusion."""
-
-    def pairs(sql: str) -> list[tuple[str, int]]:
-        return [(str(k or ""), int(n)) for k, n in connection.execute(sql)]
-
-    return {
-        "people": people_counts(connection),
-        "languages": pairs(
-            "SELECT u.language, count(*) FROM respondents r JOIN users u USING (user_id)"
-            " GROUP BY u.language ORDER BY count(*) DESC, 1"
-        ),
-        "groups": pairs(
-            "SELECT stakeholder_group, count(*) FROM respondents"
-            " GROUP BY stakeholder_group ORDER BY count(*) DESC, 1"
-        ),
-        "sources": pairs(
-            "SELECT u.source, count(*) FROM respondents r JOIN users u USING (user_id)"
-            " GROUP BY u.source ORDER BY count(*) DESC, 1"
-        ),
-        "stances": [
-            (str(item), int(stance), int(n))
-            for item, stance, n in connection.execute(
-                "SELECT item, stance, count(*) FROM answers"
-                " WHERE item LIKE 'conclusion-%' AND stance IS NOT NULL GROUP BY item, stance"
-            )
-        ],
-    }
-
-
-def erase_from_copy(path: Path, numbers: Iterable[int]) -> int:
-    """Delete the respondents `numbers` from a copy of the database (a backup) as /delete does
-    from the database; return how many it held.
-
-    secure_delete overwrites the freed space with zeros, and the checkpoint brings that into
-    the file itself: the person's bytes are gone from it, not only unreachable.
-    """
-    chosen = sorted(set(numbers))
-    connection = sqlite3.connect(path)
-    try:
-        connection.execute("PRAGMA secure_delete = ON")
-        connection.execute("PRAGMA foreign_keys = ON")
-        removed = 0
-        for start in range(0, len(chosen), 500):  # SQLite's bound on parameters
-            chunk = chosen[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            with connection:
-                removed += connection.execute(
-                    f"SELECT count(*) FROM respondents WHERE id IN ({marks})", chunk
-                ).fetchone()[0]
-                # The user's row takes the respondent's and every answer with it (cascade).
-                connection.execute(
-                    "DELETE FROM users WHERE user_id IN"
-                    f" (SELECT user_id FROM respondents WHERE id IN ({marks}))",
-                    chunk,
-                )
-        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    finally:
-        connection.close()
-    return removed

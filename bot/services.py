@@ -1,18 +1,29 @@
-"""What every handler can reach: the services, through a typed context instead of string keys."""
+"""The bot's resources, and what one update needs of them, resolved once.
+
+`Services` is built in the composition root and reached by handlers and jobs alike through the
+typed `BotContext`. The context also answers, once per update, who the person is
+(`await context.participant()`) and which language to answer them in (`await context.catalog()`;
+`language_of(user_id)` in a job): one rule, `bot.i18n.language_for`, instead of one per module.
+"""
 
 from __future__ import annotations
 
+import gettext
 import logging
+import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from telegram.ext import CallbackContext, ExtBot
+from telegram import Update
+from telegram.ext import Application, CallbackContext, ExtBot, JobQueue
 
 from bot.config import Settings
 from bot.content import Content
+from bot.i18n import language_for, translator
 from bot.journey import Journey
+from bot.storage.records import Participant
 from bot.storage.repository import Repository
 
 logger = logging.getLogger(__name__)
@@ -85,10 +96,67 @@ class Services:
 
 
 class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[str, Any]]):
-    """The callback context of this bot, with its services as an attribute."""
+    """The callback context of this bot: its services, and this update's person and language.
+
+    PTB makes one context per update and hands it to every handler group, so what is read here
+    is read once per update.
+    """
 
     @property
     def services(self) -> Services:
         """The services registered by the composition root."""
         services: Services = self.bot_data["services"]
         return services
+
+    async def participant(self, update: object) -> Participant | None:
+        """The person behind `update` (this context's update), as stored when it arrived; None
+        for a stranger. A handler that writes reads the participant again (`Turn.reload`)."""
+        cached: dict[str, Any] = self.__dict__
+        if "_participant" not in cached:
+            user = update.effective_user if isinstance(update, Update) else None
+            cached["_participant"] = (
+                None if user is None else await self.services.repo.participant(user.id)
+            )
+        participant: Participant | None = cached["_participant"]
+        return participant
+
+    async def language(self, update: object) -> str:
+        """The language to answer the person behind `update` in (`language_for`); English when
+        the database cannot say (the error being handled may be the database's)."""
+        user = update.effective_user if isinstance(update, Update) else None
+        try:
+            participant = await self.participant(update)
+        except sqlite3.Error:
+            logger.warning("could not read a language from the database: writing in English")
+            return "en"
+        chosen = participant.language if participant else None
+        return language_for(chosen, user.language_code if user else None)
+
+    async def language_of(self, user_id: int) -> str:
+        """The language to write to `user_id` in outside an update of theirs (a job, an alert to
+        an owner): `language_for` with what is stored of them, their Telegram app's language
+        as their first update showed it; English when the database cannot say."""
+        try:
+            participant = await self.services.repo.participant(user_id)
+        except sqlite3.Error:
+            logger.warning("could not read a language from the database: writing in English")
+            return "en"
+        if participant is None:
+            return "en"
+        return language_for(participant.language, participant.language_code)
+
+    async def catalog(self, update: object) -> gettext.GNUTranslations:
+        """The catalog of `language(update)`."""
+        return translator(await self.language(update))
+
+
+# The Application as this bot builds it, named once: its context type, PTB's plain dicts for
+# user, chat and bot data (as `ContextTypes(context=BotContext)` makes them), its job queue.
+App = Application[
+    ExtBot[None],
+    BotContext,
+    dict[Any, Any],
+    dict[Any, Any],
+    dict[Any, Any],
+    JobQueue[BotContext],
+]

@@ -1,0 +1,107 @@
+"""A comment, typed in several messages or spoken: on a conclusion, or the respondent's idea.
+
+The texts and voice messages themselves arrive as messages (`consultation.on_text`,
+`on_voice`); this step's buttons finish the comment, or remove it.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.handlers.steps.base import Move, StepKind, next_of
+from bot.handlers.views import Screen, Views, button
+from bot.journey import DONE_VALUE, NONE_VALUE, REMOVE_VALUE, Tap
+from bot.storage.records import Answer
+
+if TYPE_CHECKING:
+    from bot.handlers.turn import Turn
+
+
+class Comment(StepKind):
+    """Asks for a comment, shows the one so far, and moves on with Done (or No comment)."""
+
+    def screen(self, views: Views, step: str, answers: dict[str, Answer]) -> Screen:
+        _ = views._
+        item = views.journey.item_of(step)
+        assert item is not None
+        answer = answers.get(item.id)
+        if item.prompt is not None:  # an open question: the idea
+            question = item.prompt(views.language)
+        else:
+            assert item.number is not None
+            question = "\n".join(
+                (
+                    views.conclusion_header(item.number),
+                    _(
+                        "Would you like to add a comment? Type it (several messages are fine) "
+                        "or send a voice message."
+                    ),
+                )
+            )
+        blocks = [question]
+        keyboard: list[list[InlineKeyboardButton]] = []
+        if answer and answer.has_comment:
+            blocks.append(_("<b>Your comment so far:</b>"))
+            blocks.extend(views.comment_blocks(answer, quoted=False))
+            blocks.append(_("Type more to add to it, or tap Done."))
+            keyboard.append([button(_("Done ✓"), step, DONE_VALUE)])
+            keyboard.append([button(_("Remove my comment"), step, REMOVE_VALUE)])
+        else:
+            label = _("Skip »") if item.prompt is not None else _("No comment »")
+            keyboard.append([button(label, step, NONE_VALUE)])
+        if back := views.back_row(step):
+            keyboard.append(back)
+        return Screen(tuple(blocks), InlineKeyboardMarkup(keyboard))
+
+    async def store(self, turn: Turn, tap: Tap) -> Move | None:
+        item = turn.journey.item(tap.step)
+        respondent = turn.p.respondent_id
+        if respondent is None or item is None:
+            return None
+        if tap.value == REMOVE_VALUE:
+            await turn.repo.clear_comment(respondent, item, now=turn.now)
+            return Move(None, mark=False)  # the question again, without the comment
+        if tap.value not in (DONE_VALUE, NONE_VALUE):
+            return None
+        # "No comment" from the question's own keyboard, tapped after typing a comment, means
+        # "I'm finished": it keeps the comment. Removing one is its own button.
+        version = turn.services.content.version
+        await turn.repo.finish_item(respondent, item, version=version, now=turn.now)
+        return next_of(turn, tap.step)
+
+    async def repeats(self, turn: Turn, tap: Tap) -> bool:
+        answer = await turn.answer(turn.journey.item(tap.step) or "")
+        passed = turn.journey.passed(tap.step, turn.p.step)
+        return answer is not None and tap.value in (DONE_VALUE, NONE_VALUE) and passed
+
+
+def saved(
+    views: Views,
+    step: str,
+    comment: str | None,
+    voices: Answer | None,
+    *,
+    note: str | None = None,
+) -> Screen:
+    """The reply to a comment part or a voice message (`voices`: the answer after it, with its
+    voice messages): saved, add more or Done; `note` instead when nothing was added."""
+    _ = views._
+    lines = [note] if note else []
+    if voices is not None:
+        lines.append(views.voice_note(voices.voice_count, voices.voice_duration or 0))
+    if comment:
+        count = len(comment)
+        lines.append(
+            views.ngettext(
+                "✓ Your comment is saved ({count} character).",
+                "✓ Your comment is saved ({count} characters).",
+                count,
+            ).format(count=count)
+        )
+    lines.append(_("Tap Done to move on.") if note else _("Add more, or tap Done to move on."))
+    keyboard = [[button(_("Done ✓"), step, DONE_VALUE)]]
+    if back := views.back_row(step):
+        keyboard.append(back)
+    return Screen(("\n".join(lines),), InlineKeyboardMarkup(keyboard))

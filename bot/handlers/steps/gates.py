@@ -1,0 +1,138 @@
+"""The gates before the questions: language, age, consent; then the two yes-or-no choices."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+from telegram import InlineKeyboardMarkup
+
+from bot.handlers.steps.base import Move, StepKind, next_of
+from bot.handlers.views import Screen, Views, button, language_screen, marked
+from bot.journey import NO, YES, Step, Tap
+from bot.storage.records import Answer, Participant
+
+if TYPE_CHECKING:
+    from bot.handlers.turn import Turn
+
+
+class Language(StepKind):
+    """The first screen: the trilingual choice (a tap on it is handled whatever the step)."""
+
+    def screen(self, views: Views, step: str, answers: dict[str, Answer]) -> Screen:
+        return language_screen(views.p.language_code)
+
+
+class Age(StepKind):
+    """18 or older: on; younger: everything about them is forgotten at once."""
+
+    def screen(self, views: Views, step: str, answers: dict[str, Answer]) -> Screen:
+        _ = views._
+        return Screen(
+            (views.content.welcome(views.language), _("First, are you 18 or older?")),
+            InlineKeyboardMarkup(
+                [
+                    [button(_("Yes, I am 18 or older"), Step.AGE, YES)],
+                    [button(_("No, I am under 18"), Step.AGE, NO)],
+                ]
+            ),
+        )
+
+    async def store(self, turn: Turn, tap: Tap) -> Move | None:
+        if tap.value == YES:
+            return next_of(turn, tap.step)
+        if tap.value == NO:
+            await turn.repo.forget_user(turn.p.user_id)
+            return Move(None)
+        return None
+
+    async def finish(self, turn: Turn, tap: Tap, move: Move) -> None:
+        if move.to is not None:
+            await super().finish(turn, tap, move)
+            return
+        _ = turn._
+        await turn.query.answer()
+        await turn.mark(turn.tapped_label())
+        await turn.say(
+            _(
+                "Thank you for your interest! This consultation is for people aged 18 and over, "
+                "so we cannot take your answers. Nothing about you has been stored."
+            )
+        )
+
+    async def repeats(self, turn: Turn, tap: Tap) -> bool:
+        return tap.value == YES and turn.journey.passed(tap.step, turn.p.step)
+
+
+class Consent(StepKind):
+    """The information before consent; agreeing makes the person a respondent."""
+
+    def screen(self, views: Views, step: str, answers: dict[str, Answer]) -> Screen:
+        _ = views._
+        return Screen(
+            (views.content.consent.render(views.language),),
+            InlineKeyboardMarkup(
+                [
+                    [button(_("I agree"), Step.CONSENT, YES)],
+                    [button(_("No, thanks"), Step.CONSENT, NO)],
+                ]
+            ),
+        )
+
+    async def store(self, turn: Turn, tap: Tap) -> Move | None:
+        if tap.value == YES:
+            version = turn.services.content.version
+            await turn.repo.consent(turn.p.user_id, version=version, now=turn.now)
+            return next_of(turn, tap.step)
+        if tap.value == NO:
+            await turn.repo.set_status(turn.p.user_id, "declined")
+            return Move(Step.DECLINED)
+        return None
+
+    async def repeats(self, turn: Turn, tap: Tap) -> bool:
+        p = turn.p
+        return (tap.value == YES and p.respondent_id is not None) or (
+            tap.value == NO and p.status == "declined"
+        )
+
+
+class Choice(StepKind):
+    """Yes or no: may we quote your comments, would you like news."""
+
+    FIELDS: ClassVar[dict[str, str]] = {Step.QUOTE: "may_quote", Step.NEWS: "wants_news"}
+
+    def screen(self, views: Views, step: str, answers: dict[str, Answer]) -> Screen:
+        _ = views._
+        if step == Step.QUOTE:
+            question = _(
+                "Thank you! May we quote your comments in our reports, anonymously "
+                "(without your name)?"
+            )
+            yes, no = _("Yes, you may quote me"), _("No, please don't quote me")
+        else:
+            question = _(
+                "Would you like to receive news about the consultation and its results here?"
+            )
+            yes, no = _("Yes, send me news"), _("No news, thanks")
+        stored = self._stored(views.p, step)
+        rows = [
+            [button(marked(yes, stored is True), step, YES)],
+            [button(marked(no, stored is False), step, NO)],
+        ]
+        if back := views.back_row(step):
+            rows.append(back)
+        return Screen((question,), InlineKeyboardMarkup(rows))
+
+    @staticmethod
+    def _stored(participant: Participant, step: str) -> bool | None:
+        return participant.may_quote if step == Step.QUOTE else participant.wants_news
+
+    async def store(self, turn: Turn, tap: Tap) -> Move | None:
+        if tap.value not in (YES, NO) or turn.p.respondent_id is None:
+            return None
+        field = self.FIELDS[tap.step]
+        await turn.repo.set_consent_choice(turn.p.respondent_id, field, tap.value == YES)
+        return next_of(turn, tap.step)
+
+    async def repeats(self, turn: Turn, tap: Tap) -> bool:
+        stored = self._stored(turn.p, tap.step)
+        return stored is not None and stored == (tap.value == YES)

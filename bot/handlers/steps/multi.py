@@ -1,0 +1,117 @@
+"""Sectors and markets: options toggled on one keyboard, up to the question's limit, then Done."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from telegram import InlineKeyboardMarkup
+from telegram.error import BadRequest
+
+from bot.content import MultiQuestion
+from bot.handlers.steps.base import Move, StepKind, next_of
+from bot.handlers.views import Screen, Views, button
+from bot.journey import DONE_VALUE, Tap
+from bot.storage.records import Answer
+
+if TYPE_CHECKING:
+    from bot.handlers.turn import Turn
+
+
+def question(views: Views, step: str) -> MultiQuestion:
+    """The question a multi-choice step asks."""
+    item = views.journey.item_of(step)
+    assert item is not None and item.question is not None
+    return item.question
+
+
+def keyboard(views: Views, step: str, chosen: tuple[str, ...]) -> InlineKeyboardMarkup:
+    """Toggle buttons with their state, then Done and Back."""
+    _ = views._
+    rows = []
+    for option in question(views, step).options:
+        selected = option.id in chosen
+        mark = "✅" if selected else "▫️"
+        rows.append(
+            [button(f"{mark} {option.label(views.language)}", step, option.id, not selected)]
+        )
+    rows.append([button(_("Done ✓"), step, DONE_VALUE), *views.back_row(step)])
+    return InlineKeyboardMarkup(rows)
+
+
+class Multi(StepKind):
+    """A toggle stores the choices at once and redraws the keyboard; Done moves on."""
+
+    def screen(self, views: Views, step: str, answers: dict[str, Answer]) -> Screen:
+        asked = question(views, step)
+        text = asked.text
+        if asked.text_outside and views.p.region == "outside":
+            text = asked.text_outside
+        answer = answers.get(asked.item)
+        return Screen(
+            (text(views.language),), keyboard(views, step, answer.choices if answer else ())
+        )
+
+    async def store(self, turn: Turn, tap: Tap) -> Move | None:
+        respondent = turn.p.respondent_id
+        asked = question(turn.views, tap.step)
+        if respondent is None:
+            return None
+        version = turn.services.content.version
+        if tap.value == DONE_VALUE and tap.flag is None:
+            await turn.repo.finish_item(respondent, asked.item, version=version, now=turn.now)
+            return next_of(turn, tap.step)
+        option = asked.option(tap.value)
+        if option is None or tap.flag is None:
+            return None
+        answer = await turn.repo.answer(respondent, asked.item)
+        chosen = list(answer.choices if answer else ())
+        if tap.flag and option.id not in chosen:
+            if option.exclusive:
+                chosen = [option.id]
+            else:
+                chosen = [c for c in chosen if not _exclusive(asked, c)]
+                if len(chosen) >= asked.max_choices:
+                    limit = turn.views.ngettext(
+                        "You can choose up to {count} option.",
+                        "You can choose up to {count} options.",
+                        asked.max_choices,
+                    ).format(count=asked.max_choices)
+                    return Move(None, alert=limit)
+                chosen.append(option.id)
+        elif not tap.flag and option.id in chosen:
+            chosen.remove(option.id)
+        await turn.repo.save_choices(
+            respondent, asked.item, tuple(chosen), version=version, now=turn.now
+        )
+        return Move(None)
+
+    async def finish(self, turn: Turn, tap: Tap, move: Move) -> None:
+        if move.to is not None:
+            await super().finish(turn, tap, move)
+            return
+        if move.alert:
+            await turn.query.answer(move.alert, show_alert=True)
+            return
+        await turn.query.answer()
+        answer = await turn.answer(question(turn.views, tap.step).item)
+        chosen = answer.choices if answer else ()
+        try:
+            await turn.query.edit_message_reply_markup(
+                reply_markup=keyboard(turn.views, tap.step, chosen)
+            )
+        except BadRequest as error:
+            if "not modified" not in error.message.lower():
+                await turn.show_current()  # the old message cannot be edited: ask afresh
+
+    async def repeats(self, turn: Turn, tap: Tap) -> bool:
+        answer = await turn.answer(turn.journey.item(tap.step) or "")
+        if answer is None:
+            return False
+        if tap.flag is not None:
+            return (tap.value in answer.choices) == tap.flag
+        return tap.value == DONE_VALUE and turn.journey.passed(tap.step, turn.p.step)
+
+
+def _exclusive(asked: MultiQuestion, option_id: str) -> bool:
+    option = asked.option(option_id)
+    return bool(option and option.exclusive)

@@ -1,0 +1,166 @@
+"""One update's work for one participant, and what every kind of step does with a tap.
+
+The step lives in the database (`users.step`), not in memory: every update reads it, commits the
+answer together with the next step, and only then sends the next question. A restart of the bot
+loses nothing and resumes exactly there.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from datetime import datetime
+
+from telegram import CallbackQuery, Message, Update
+from telegram.constants import ParseMode
+from telegram.error import BadRequest
+
+from bot.handlers.steps import screen
+from bot.handlers.views import Screen, Views, chosen_keyboard
+from bot.journey import Step
+from bot.services import BotContext
+from bot.storage.records import Answer, Participant
+
+logger = logging.getLogger(__name__)
+
+
+async def send_screen(context: BotContext, chat_id: int, screen: Screen) -> Message | None:
+    """Send a screen's messages, the keyboard on the last; return the last message."""
+    message = None
+    texts = screen.messages()
+    for index, text in enumerate(texts):
+        last = index == len(texts) - 1
+        message = await context.bot.send_message(
+            chat_id,
+            text,
+            parse_mode=ParseMode.HTML,
+            reply_markup=screen.keyboard if last else None,
+        )
+    return message
+
+
+class Turn:
+    """One update's work for one participant: read the step, store the answer, show the next."""
+
+    def __init__(self, update: Update, context: BotContext, participant: Participant) -> None:
+        self.update = update
+        self.context = context
+        self.services = context.services
+        self.repo = self.services.repo
+        self.journey = self.services.journey
+        self.p = participant
+        self.views = self._views()
+        self._ = self.views._
+
+    def _views(self) -> Views:
+        return Views(
+            self.services.content,
+            self.journey,
+            self.p,
+            bot_username=self.context.bot.username if self.p.step == Step.DONE else None,
+        )
+
+    @property
+    def now(self) -> datetime:
+        """The time of this update, from the injectable clock."""
+        return self.services.clock()
+
+    async def reload(self) -> Participant:
+        """Read the participant again after a write, and re-point the views at them."""
+        participant = await self.repo.participant(self.p.user_id)
+        assert participant is not None
+        self.p = participant
+        self.views = self._views()
+        self._ = self.views._
+        return participant
+
+    async def answers(self) -> dict[str, Answer]:
+        """The participant's answers so far."""
+        if self.p.respondent_id is None:
+            return {}
+        return await self.repo.answers(self.p.respondent_id)
+
+    async def answer(self, item: str) -> Answer | None:
+        """The participant's answer to one item, or None."""
+        if self.p.respondent_id is None:
+            return None
+        return await self.repo.answer(self.p.respondent_id, item)
+
+    async def send(self, screen: Screen) -> Message | None:
+        """Send a screen to the participant."""
+        return await send_screen(self.context, self.p.chat_id, screen)
+
+    async def say(self, text: str) -> None:
+        """Send one short message."""
+        await self.send(Screen((text,)))
+
+    async def show_current(self) -> None:
+        """Ask the current question again (or show the review, or the thank-you)."""
+        await self.send(screen(self.views, self.p.step, await self.answers()))
+
+    async def enter(self, step: str, *, editing: bool | None = None) -> None:
+        """Move to `step` (inside a transaction): store it and note the item as reached.
+
+        An edit begun from the review carries on until the review is reached again.
+        """
+        if editing is None:
+            editing = self.p.editing and step != Step.REVIEW
+        await self.repo.set_step(self.p.user_id, step, now=self.now, editing=editing)
+        item = self.journey.item(step)
+        if item and self.p.respondent_id is not None:
+            await self.repo.reach(
+                self.p.respondent_id, item, version=self.services.content.version, now=self.now
+            )
+
+    async def hint(self, text: str) -> None:
+        """Say what went wrong, briefly, then ask the current question again."""
+        if self.p.step != Step.LANGUAGE:  # the language screen is its own (trilingual) hint
+            await self.say(f"<i>{text}</i>")
+        if self.p.step not in (Step.DONE, Step.DECLINED):  # no question: the hint says it all
+            await self.show_current()
+
+    # Taps -------------------------------------------------------------------------------------
+
+    @property
+    def query(self) -> CallbackQuery:
+        """The tapped button's query (taps only)."""
+        query = self.update.callback_query
+        assert query is not None
+        return query
+
+    def tapped_label(self) -> str:
+        """The label of the button that was tapped, read from the keyboard the bot sent."""
+        query = self.update.callback_query
+        message = query.message if query else None
+        if query is None or not isinstance(message, Message) or not message.reply_markup:
+            return "…"
+        for row in message.reply_markup.inline_keyboard:
+            for key in row:
+                if key.callback_data == query.data:
+                    return key.text
+        return "…"
+
+    async def mark(self, label: str) -> None:
+        """Leave the chosen answer on the question's message, instead of its keyboard."""
+        # "Message is not modified" or too old to edit: the answer is stored all the same.
+        with contextlib.suppress(BadRequest):
+            await self.query.edit_message_reply_markup(reply_markup=chosen_keyboard(label))
+
+    async def advance(self, label: str | None) -> None:
+        """After the answer's writes were committed: mark the choice, then show the next step."""
+        await self.query.answer()
+        if label:
+            await self.mark(label)
+        await self.reload()
+        await self.show_current()
+
+    async def refuse_tap(self, why: str) -> None:
+        """A button from an earlier question, or data this bot never sent: hint, ask again."""
+        logger.debug("%s callback from respondent step %s", why, self.p.step)
+        await self.query.answer(
+            self._("That button belongs to an earlier question. Here is the current one.")
+        )
+        # Already without a keyboard, or too old to edit: nothing to tidy then.
+        with contextlib.suppress(BadRequest):
+            await self.query.edit_message_reply_markup(reply_markup=None)
+        await self.show_current()

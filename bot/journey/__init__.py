@@ -1,0 +1,73 @@
+"""The respondent journey as data: its steps, its items, their order. No telegram.
+
+`steps` names every step and pseudo-step and the callback data that carry them; `items` builds
+from the content the one list of what is answered; `flow` orders them (`Journey`).
+"""
+
+from bot.journey.flow import CHOICE_STEPS, GATES, Journey
+from bot.journey.items import Item, ItemKind, items
+from bot.journey.steps import (
+    CALLBACK,
+    CHOICES,
+    CONTINUE,
+    DONE_VALUE,
+    FIRST_QUESTION,
+    NO,
+    NONE_VALUE,
+    PREFER_NOT,
+    PREFER_NOT_VALUE,
+    PROFILE,
+    PROFILE_STEPS,
+    REMOVE_VALUE,
+    SKIP,
+    SKIPPED_VALUE,
+    START_OVER,
+    SUBMIT,
+    WIPE,
+    YES,
+    Kind,
+    Pseudo,
+    Step,
+    Tap,
+    callback,
+    comment_step,
+    conclusion_number,
+    parse_callback,
+    stance_step,
+)
+
+__all__ = [
+    "CALLBACK",
+    "CHOICES",
+    "CHOICE_STEPS",
+    "CONTINUE",
+    "DONE_VALUE",
+    "FIRST_QUESTION",
+    "GATES",
+    "NO",
+    "NONE_VALUE",
+    "PREFER_NOT",
+    "PREFER_NOT_VALUE",
+    "PROFILE",
+    "PROFILE_STEPS",
+    "REMOVE_VALUE",
+    "SKIP",
+    "SKIPPED_VALUE",
+    "START_OVER",
+    "SUBMIT",
+    "WIPE",
+    "YES",
+    "Item",
+    "ItemKind",
+    "Journey",
+    "Kind",
+    "Pseudo",
+    "Step",
+    "Tap",
+    "callback",
+    "comment_step",
+    "conclusion_number",
+    "items",
+    "parse_callback",
+    "stance_step",
+]
