@@ -36,7 +36,7 @@ messages: $(STAMP)
 		--no-location --sort-output --width 99 --project "Creative Spark consultation bot" \
 		--version 1 --copyright-holder Creotalents -o $(POT) bot
 	for language in $(LANGUAGES); do \
-		$(BIN)/pybabel -q update --no-fuzzy-matching --ignore-obsolete --width 99 -D bot \
+		$(BIN)/pybabel -q update --no-fuzzy-matching --ignore-obsolete --ignore-pot-creation-date --width 99 -D bot \
 			-i $(POT) -d $(LOCALES) -l $$language || exit 1; \
 	done
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from telegram import Update
+from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 
 from bench.startup import rss_mb
 from bot.app import build_application, running
@@ -91,7 +92,6 @@ async def walk(
     )  # fmt: skip
     if bare:
         application.handlers.clear()
-        from telegram.ext import MessageHandler, filters  # noqa: PLC0415
 
         async def reply(update: Update, context: Any) -> None:
             query = update.callback_query
@@ -99,8 +99,6 @@ async def walk(
                 await query.answer()
                 await query.edit_message_reply_markup(None)
             await context.bot.send_message(update.effective_chat.id, "ok")
-
-        from telegram.ext import CallbackQueryHandler  # noqa: PLC0415
 
         application.add_handler(MessageHandler(filters.ALL, reply))
         application.add_handler(CallbackQueryHandler(reply))
@@ -135,7 +133,7 @@ async def walk(
 
 def run() -> dict[str, Any]:
     """Updates alone, the bare framework for comparison, and updates while a 100k export runs."""
-    from bench.synthetic import build  # noqa: PLC0415
+    from bench.synthetic import build  # noqa: PLC0415 - pulls in the export's heavy libraries
 
     with tempfile.TemporaryDirectory() as folder:
         alone = asyncio.run(walk(Path(folder) / "alone.sqlite3", RESPONDENTS))

@@ -537,7 +537,7 @@ def write_charts(content: Content, summary: pd.DataFrame, out: Path) -> list[Pat
     import matplotlib as mpl  # noqa: PLC0415 - only the whole pack needs it
 
     mpl.use("Agg")
-    import matplotlib.pyplot as plt  # noqa: PLC0415
+    import matplotlib.pyplot as plt  # noqa: PLC0415 - after the backend is chosen
 
     colours = {5: "#1a9641", 4: "#a6d96a", 3: "#d9d9d9", 2: "#fdae61", 1: "#d7191c"}
     rows = summary[summary["option"] == ""].set_index("item")

@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import sqlite3
+import subprocess
+import sys
+import threading
+
 from bot import jobs
 from bot.i18n import translator
 from bot.storage.reports import people_counts
@@ -88,7 +94,6 @@ async def test_mydata_sends_a_file_with_everything_stored(bot: Harness) -> None:
 
 async def test_delete_leaves_no_row_about_the_person_in_any_table(bot: Harness) -> None:
     """Every table, every column: no value that is the person's id or pseudonymous number."""
-    import sqlite3  # noqa: PLC0415
 
     bot.team_chat(TEAM_CHAT)
     person = Person(7_777_777_301)
@@ -161,11 +166,6 @@ async def test_a_second_tap_on_erase_creates_nobody(bot: Harness) -> None:
 async def test_an_online_backup_is_consistent_while_writes_go_on(bot: Harness) -> None:
     """`python -m bot backup FILE` during a stream of two-row transactions: every copy is
     intact and holds whole transactions only, owner-readable."""
-    import os  # noqa: PLC0415
-    import sqlite3  # noqa: PLC0415
-    import subprocess  # noqa: PLC0415
-    import sys  # noqa: PLC0415
-    import threading  # noqa: PLC0415
 
     stop = threading.Event()
     written = [0]

@@ -7,6 +7,7 @@ import sqlite3
 import pytest
 
 from bot import jobs
+from bot.fakeapi import Fault
 from bot.i18n import translator
 from bot.storage.records import timestamp
 from tests.harness import OWNER, Harness, Person, walk_to
@@ -228,7 +229,6 @@ async def test_blocked_and_vanished_recipients_are_counted_and_never_written_to_
     """403 marks the person blocked, 400 chat not found fails the row; the report says so."""
     people(bot, *CROWD)
     bot.expect_errors = True
-    from bot.fakeapi import Fault  # noqa: PLC0415
 
     bot.api.chat_faults[1002] = Fault(403, "Forbidden: bot was blocked by the user")
     bot.api.chat_faults[1003] = Fault(400, "Bad Request: chat not found")

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
+import os
 import re
+import subprocess
+import sys
 import zipfile
+from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from bot.export import ANSWER_COLUMNS, write_pack
+from bot.export import ANSWER_COLUMNS, LocalTime, _cell, neutralise, write_pack
+from bot.storage.records import timestamp
 from tests.harness import Harness, Person, walk_to
 
 ALMATY = ZoneInfo("Asia/Almaty")
@@ -153,10 +159,6 @@ async def test_the_command_line_writes_the_pack_and_prints_the_statistics(
     bot: Harness, tmp_path: Path
 ) -> None:
     """`python -m bot export --out DIR` prints the files it wrote; `stats` prints the figures."""
-    import asyncio  # noqa: PLC0415
-    import os  # noqa: PLC0415
-    import subprocess  # noqa: PLC0415
-    import sys  # noqa: PLC0415
 
     await populate(bot)
     environment = {**os.environ, "BOT_DB": str(bot.settings.db)}
@@ -179,7 +181,6 @@ async def test_the_command_line_writes_the_pack_and_prints_the_statistics(
 
 def test_the_formula_guard_is_undone_exactly() -> None:
     """Whatever a respondent typed, the workbook cell shows it back, quotes of their own kept."""
-    from bot.export import _cell, neutralise  # noqa: PLC0415
 
     typed = ["=1+1", "'=1+1", "''=1+1", "-5", "'quoted'", "'", "plain", "@home", "\tx", "'\tx"]
     guarded = [neutralise(text) for text in typed]
@@ -190,10 +191,6 @@ def test_the_formula_guard_is_undone_exactly() -> None:
 
 def test_local_times_follow_a_half_hour_change_of_offset() -> None:
     """Adelaide moves from +09:30 to +10:30 at 16:30 UTC: two times in one UTC hour differ."""
-    from datetime import UTC, datetime  # noqa: PLC0415
-
-    from bot.export import LocalTime  # noqa: PLC0415
-    from bot.storage.records import timestamp  # noqa: PLC0415
 
     local = LocalTime(ZoneInfo("Australia/Adelaide"))
     before = local(timestamp(datetime(2026, 10, 3, 16, 20, tzinfo=UTC)))

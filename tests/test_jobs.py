@@ -515,7 +515,6 @@ async def test_a_weekly_export_that_fails_is_retried_and_the_team_told(bot: Harn
 
 async def test_the_daily_backup_keeps_the_last_seven(bot: Harness) -> None:
     """A consistent copy a day into data/backups/, the oldest dropped after seven."""
-    import sqlite3  # noqa: PLC0415
 
     person = Person(509)
     await walk_to(bot, person, "s2")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import signal
 import socket
@@ -25,6 +26,7 @@ from pydantic import ValidationError
 
 from bot.config import Settings
 from bot.fakeapi import BOT_USER
+from bot.redact import MASK, TokenFilter
 from bot.webhook import MAX_BODY_SIZE, limit_webhook_server
 
 TOKEN = "123456:TEST-token-never-logged"
@@ -198,9 +200,6 @@ def test_the_token_never_reaches_a_log_line_or_a_traceback(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """A message or an exception that carries the token is written with it masked."""
-    import logging  # noqa: PLC0415
-
-    from bot.redact import MASK, TokenFilter  # noqa: PLC0415
 
     stream = __import__("io").StringIO()
     handler = logging.StreamHandler(stream)
@@ -254,7 +253,7 @@ class Webhook:
             | ({"X-Telegram-Bot-Api-Secret-Token": secret} if secret else {}),
         )  # fmt: skip
         try:
-            with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+            with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - the local bot
                 return int(response.status)
         except urllib.error.HTTPError as error:
             return int(error.code)
@@ -443,8 +442,8 @@ def test_the_webhook_will_not_serve_if_the_body_limit_cannot_be_applied(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Should PTB stop building its server as tornado's HTTPServer, start-up fails, loudly."""
-    from telegram.ext._utils import webhookhandler  # noqa: PLC0415
-    from tornado.httpserver import HTTPServer  # noqa: PLC0415
+    from telegram.ext._utils import webhookhandler  # noqa: PLC0415 - only this test needs them
+    from tornado.httpserver import HTTPServer  # noqa: PLC0415 - only this test needs them
 
     class OwnServer(HTTPServer):
         """A server class of PTB's own: tornado's configured defaults do not reach it."""

@@ -4,6 +4,9 @@ gate, the team's digest of withdrawals and the honest broadcast report."""
 
 from __future__ import annotations
 
+import asyncio
+import csv
+import io
 import json
 import sqlite3
 import stat
@@ -12,13 +15,16 @@ from pathlib import Path
 
 import pytest
 
-from bot import jobs
+from bot import jobs, purge
 from bot.config import Settings
-from bot.content import Content, load_content
+from bot.content import DEFAULT_CONTENT, Content, load_content
+from bot.export import write_pack
 from bot.fakeapi import Fault
+from bot.handlers import consultation
 from bot.i18n import translator
 from bot.jobs import packs
 from bot.storage.records import COMMENT_LIMIT, VOICE_LIMIT, timestamp
+from bot.storage.repository import MIGRATIONS, Repository
 from tests.harness import OWNER, Harness, Person, current, walk_to
 from tests.test_wrong_input import STICKER
 
@@ -99,7 +105,6 @@ async def test_the_language_is_read_from_the_new_part_only(
 ) -> None:
     """Each part is read once, when it comes; the comment is labelled with the language most
     of it is written in."""
-    from bot.handlers import consultation  # noqa: PLC0415
 
     seen: list[str] = []
     real = consultation.detect_language
@@ -127,7 +132,6 @@ async def test_several_voice_messages_are_all_kept_in_order_beside_text(
 ) -> None:
     """A second and third voice message add to the first; the review, /mydata and the export
     show them all."""
-    from bot.export import write_pack  # noqa: PLC0415
 
     person = Person(8104)
     await walk_to(bot, person, "m1")
@@ -153,7 +157,6 @@ async def test_several_voice_messages_are_all_kept_in_order_beside_text(
     files = write_pack(
         bot.settings.db, tmp_path / "pack", bot.content, zone=bot.settings.zone, xlsx=False
     )
-    import csv  # noqa: PLC0415
 
     with (tmp_path / "pack" / "answers.csv").open(encoding="utf-8-sig", newline="") as handle:
         row = next(r for r in csv.DictReader(handle) if r["item"] == "conclusion-1")
@@ -183,7 +186,6 @@ async def test_voice_messages_stop_at_their_limit(bot: Harness) -> None:
 
 def _fewer(tmp_path: Path) -> Content:
     """The bundled content with its last conclusion and one stakeholder group fewer."""
-    from bot.content import DEFAULT_CONTENT  # noqa: PLC0415
 
     text = DEFAULT_CONTENT.read_text(encoding="utf-8")
     start = text.index('[[conclusions]]\nid = "conclusion-6"')
@@ -419,9 +421,6 @@ def test_the_consent_text_says_how_long_backups_keep_a_copy(
 def test_a_version_4_database_with_several_voice_comments_migrates(tmp_path: Path) -> None:
     """Voice comments on two items of one respondent (one each, as version 4 kept them) become
     the first voice message of each item."""
-    import asyncio  # noqa: PLC0415
-
-    from bot.storage.repository import MIGRATIONS, Repository  # noqa: PLC0415
 
     path = tmp_path / "v4.sqlite3"
     with sqlite3.connect(path) as connection:
@@ -467,8 +466,6 @@ async def test_a_purge_cut_short_is_done_whole_the_next_time(
 ) -> None:
     """The workbook or zip failing half-way leaves the folder marked; the next purge cleans
     every file, and a comment longer than the csv module's default field limit is no obstacle."""
-    from bot import purge  # noqa: PLC0415
-    from bot.export import write_pack  # noqa: PLC0415
 
     leaver, stayer = Person(8161), Person(8162)
     for person in (leaver, stayer):
@@ -529,8 +526,6 @@ async def test_someone_who_withdraws_while_a_pack_is_made_is_not_in_what_is_sent
         for key, body in call.files.items():
             assert f"Marker of {leaver.id}".encode() not in body
             if call.file_names.get(key, "").endswith(".zip"):
-                import io  # noqa: PLC0415
-
                 with zipfile.ZipFile(io.BytesIO(body)) as archive:
                     names = archive.namelist()
                     assert not [n for n in names if n.startswith(f"voice/{number}-")]

@@ -170,7 +170,9 @@ class Repository:
     async def _migrate(self) -> None:
         row = await self._row("PRAGMA user_version")
         current = int(row[0]) if row else 0
-        for script in sorted(MIGRATIONS.glob("[0-9][0-9][0-9]_*.sql")):  # noqa: ASYNC240
+        # Blocking file reads, on purpose: a few small bundled files, before any update.
+        scripts = sorted(MIGRATIONS.glob("[0-9][0-9][0-9]_*.sql"))  # noqa: ASYNC240 - see above
+        for script in scripts:
             number = int(script.name[:3])
             if number <= current:
                 continue
