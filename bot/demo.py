@@ -21,6 +21,9 @@ from bot.app import build_application, running
 from bot.config import Settings
 from bot.content import Content
 from bot.fakeapi import Call, FakeBotApi
+from bot.journey import Pseudo, callback
+
+CHOSEN = callback(Pseudo.CHOSEN, "0")  # the inert button left on an answered question
 
 BOLD, ITALIC, DIM, RESET = "\033[1m", "\033[3m", "\033[2m", "\033[0m"
 HELP = (
@@ -211,7 +214,7 @@ class Demo:
             self._show_buttons(call, int(call.result["message_id"]))
         elif call.method == "editMessageReplyMarkup":
             message_id = int(call.params.get("message_id", 0))
-            if call.buttons and any(data != "c:x:0" for _, data in call.buttons):
+            if call.buttons and any(data != CHOSEN for _, data in call.buttons):
                 self._show_buttons(call, message_id)
             elif call.buttons:
                 dim, reset = (DIM, RESET) if self.colour else ("", "")

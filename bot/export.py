@@ -75,7 +75,6 @@ BLANKS = frozenset(
 NUMERIC_ANSWERS = frozenset(
     {"respondent", "content_version", "stance", "comment_redacted", "may_quote", "revised"}
 )
-MULTI_ITEMS = ("sectors", "markets")
 EXCEL_ROWS = 1_048_575  # data rows per sheet, under Excel's limit with the header
 PARALLEL_FROM = 20_000  # respondents from which respondents.csv is built in a second process
 SNAPSHOT = "snapshot.sqlite3"  # the online copy both processes read; removed when done
@@ -308,35 +307,32 @@ def summary_frame(connection: Any, content: Content, respondents: pd.DataFrame) 
     tallies = {row[0]: row[1:] for row in item_tallies(connection)}
     empty = (0,) * 10
     rows: list[dict[str, Any]] = []
-    for conclusion in content.conclusions:
-        reached, answered, skipped, *given, texts, voices = tallies.get(conclusion.id, empty)
-        counts = [count or 0 for count in given]
-        total = sum(counts)
-        mean = sum(v * n for v, n in enumerate(counts, start=1)) / total if total else None
+    options = _options(content)
+    for item in items(content):
+        reached, answered, skipped, *given, texts, voices = tallies.get(item.id, empty)
         record: dict[str, Any] = {
-            "item": conclusion.id,
-            "option": "",
-            "reached": reached,
-            "answered": answered,
-            "skipped": skipped or 0,
-            "mean_stance": "" if mean is None else round(mean, 2),
-            "text_comments": texts or 0,
-            "voice_comments": voices or 0,
-        }
-        record |= {f"stance_{v}": n for v, n in enumerate(counts, start=1)}
+            "item": item.id, "option": "", "reached": reached, "answered": answered,
+        }  # fmt: skip
+        if item.question is None:  # a comment may come with it
+            record |= {"text_comments": texts or 0, "voice_comments": voices or 0}
+        if item.conclusion is not None:
+            counts = [count or 0 for count in given]
+            total = sum(counts)
+            mean = sum(v * n for v, n in enumerate(counts, start=1)) / total if total else None
+            record |= {
+                "skipped": skipped or 0,
+                "mean_stance": "" if mean is None else round(mean, 2),
+            }
+            record |= {f"stance_{v}": n for v, n in enumerate(counts, start=1)}
         rows.append(record)
-    for item, options in _options(content).items():
-        reached, answered = tallies.get(item, empty)[:2]
-        rows.append({"item": item, "option": "", "reached": reached, "answered": answered})
         rows.extend(
-            {"item": item, "option": o, "chosen": int(respondents[_option_column(item, o)].sum())}
-            for o in options
+            {
+                "item": item.id,
+                "option": o,
+                "chosen": int(respondents[_option_column(item.id, o)].sum()),
+            }
+            for o in options.get(item.id, ())
         )
-    reached, answered, *_, texts, voices = tallies.get("idea", empty)
-    rows.append(
-        {"item": "idea", "option": "", "reached": reached, "answered": answered,
-         "text_comments": texts or 0, "voice_comments": voices or 0}
-    )  # fmt: skip
     columns = ["item", "option", "reached", "answered", "skipped"]
     columns += [f"stance_{v}" for v in range(1, 6)]
     columns += ["mean_stance", "text_comments", "voice_comments", "chosen"]

@@ -2,8 +2,9 @@
 
 `Services` is built in the composition root and reached by handlers and jobs alike through the
 typed `BotContext`. The context also answers, once per update, who the person is
-(`await context.participant()`) and which language to answer them in (`await context.catalog()`;
-`language_of(user_id)` in a job): one rule, `bot.i18n.language_for`, instead of one per module.
+(`await context.participant(update)`) and which language to answer them in
+(`await context.catalog(update)`; `language_of(user_id)` in a job): one rule,
+`bot.i18n.language_for`, instead of one per module.
 """
 
 from __future__ import annotations
@@ -109,28 +110,36 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], d
         return services
 
     async def participant(self, update: object) -> Participant | None:
-        """The person behind `update` (this context's update), as stored when it arrived; None
-        for a stranger. A handler that writes reads the participant again (`Turn.reload`)."""
-        cached: dict[str, Any] = self.__dict__
-        if "_participant" not in cached:
-            user = update.effective_user if isinstance(update, Update) else None
-            cached["_participant"] = (
-                None if user is None else await self.services.repo.participant(user.id)
-            )
-        participant: Participant | None = cached["_participant"]
-        return participant
+        """The person behind `update` (this context's update); None for a stranger.
+
+        Read once per update, then kept here: a handler that writes tells the context what it
+        stored (`remember`), so no later handler of the update reads an older row.
+        """
+        user = update.effective_user if isinstance(update, Update) else None
+        if user is None:
+            return None
+        known: dict[int, Participant | None] = self.__dict__.setdefault("_participants", {})
+        if user.id not in known:
+            known[user.id] = await self.services.repo.participant(user.id)
+        return known[user.id]
+
+    def remember(self, user_id: int, participant: Participant | None) -> None:
+        """Keep what a handler just stored (or read again) as this update's participant."""
+        self.__dict__.setdefault("_participants", {})[user_id] = participant
 
     async def language(self, update: object) -> str:
-        """The language to answer the person behind `update` in (`language_for`); English when
-        the database cannot say (the error being handled may be the database's)."""
+        """The language to answer the person behind `update` in (`language_for`, with the
+        Telegram language stored of them, or this update's for a stranger); English when the
+        database cannot say (the error being handled may be the database's)."""
         user = update.effective_user if isinstance(update, Update) else None
         try:
             participant = await self.participant(update)
         except sqlite3.Error:
             logger.warning("could not read a language from the database: writing in English")
             return "en"
-        chosen = participant.language if participant else None
-        return language_for(chosen, user.language_code if user else None)
+        if participant is not None:
+            return language_for(participant.language, participant.language_code)
+        return language_for(None, user.language_code if user else None)
 
     async def language_of(self, user_id: int) -> str:
         """The language to write to `user_id` in outside an update of theirs (a job, an alert to

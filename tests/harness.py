@@ -201,6 +201,10 @@ class Harness:
         """Press the button with `data` on the latest message that offered it."""
         if message_id is None:
             message_id = self.message_with(person, data)
+        keyboard = [
+            [{"text": label, "callback_data": value}]
+            for label, value in self.keyboard(person, message_id, data)
+        ]
         return await self.feed(
             {
                 "update_id": next(self._ids),
@@ -215,9 +219,7 @@ class Harness:
                         "chat": person.chat,
                         "from": {"id": 777000111, "is_bot": True, "first_name": "Bot"},
                         "text": "…",
-                        "reply_markup": {
-                            "inline_keyboard": [[{"text": "✓", "callback_data": data}]]
-                        },
+                        "reply_markup": {"inline_keyboard": keyboard},
                     },
                 },
             }
@@ -230,6 +232,30 @@ class Harness:
 
     def last(self, person: Person) -> Call:
         return self.sent(person)[-1]
+
+    def keyboard(self, person: Person, message_id: int, data: str) -> list[tuple[str, str]]:
+        """The buttons message `message_id` shows now, as Telegram sends them with a tap: as
+        sent, or as last edited; as sent when `data` is no longer there (a tap of a stale
+        keyboard that a test makes up)."""
+        sent: list[tuple[str, str]] = []
+        shown: list[tuple[str, str]] = []
+        for call in self.api.calls:
+            if str(call.params.get("chat_id")) != str(person.id) or "_fault" in call.params:
+                continue
+            if (
+                call.method == "sendMessage"
+                and (call.result or {}).get("message_id") == message_id
+            ):
+                sent = shown = call.buttons
+            elif call.method.startswith("editMessage") and call.params.get("message_id") in (
+                message_id,
+                str(message_id),
+            ):
+                shown = call.buttons
+        keys = shown if any(value == data for _, value in shown) else sent
+        return [(label, value) for label, value in keys if not value.startswith("http")] or [
+            ("✓", data)
+        ]
 
     def message_with(self, person: Person, data: str) -> int:
         for call in reversed(self.sent(person)):

@@ -114,3 +114,17 @@ async def test_any_telegram_fault_on_any_call_of_a_tap_loses_no_answer(
     await bot.tap(person, "c:resume:cont")
     assert "1 / 6" in bot.last(person).text
     assert await current(bot, person) == "m1"
+
+
+async def test_the_apology_follows_the_one_language_rule(bot: Harness) -> None:
+    """Someone who has not chosen a language yet is told in their Telegram app's language, as
+    the language screen suggests it; the owner, who never chose one, in theirs."""
+    person = Person(404, "ru")
+    await bot.send(person, "/start")  # the language screen: nothing chosen
+    bot.expect_errors = True
+    bot.api.method_faults["sendMessage"] = Fault(502, "Bad Gateway", times=1)
+    await bot.send(person, "/help")
+    apology = translator("ru").gettext(
+        "Sorry, something went wrong on our side. Your answers are safe: send /start to continue."
+    )
+    assert bot.last(person).text == apology

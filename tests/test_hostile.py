@@ -17,8 +17,6 @@ from tests.harness import Harness, Person, current, walk_to
 from tests.test_langid import HOSTILE as LANGID_HOSTILE
 from tests.test_wrong_input import STICKER
 
-pytestmark = pytest.mark.slow  # it measures time
-
 BUDGET = 0.050  # seconds
 # The detector's hostile texts, and those that reach the redaction and the storage.
 HOSTILE = {
@@ -40,6 +38,7 @@ async def _cost(bot: Harness, make: object) -> float:
 
 
 @pytest.mark.parametrize("name", list(HOSTILE))
+@pytest.mark.slow  # it measures time
 async def test_a_hostile_comment_costs_milliseconds_and_delays_nobody(
     bot: Harness, name: str
 ) -> None:

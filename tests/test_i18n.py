@@ -11,7 +11,7 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
 from bot.content import LANGUAGES
-from bot.i18n import LOCALES, translator
+from bot.i18n import LOCALES, language_for, translator
 
 ROOT = Path(__file__).resolve().parents[1]
 PLACEHOLDER = re.compile(r"\{[a-z_]+\}|/[a-z]+|<[^>]+>")
@@ -113,3 +113,21 @@ def test_russian_plurals_pick_the_right_form() -> None:
     assert "символа)" in ngettext(singular, plural, 3)
     assert "символов)" in ngettext(singular, plural, 11)
     assert "символ)" in ngettext(singular, plural, 21)
+
+
+@pytest.mark.parametrize(
+    ("chosen", "telegram", "answered_in"),
+    [
+        ("kk", "ru", "kk"),  # the choice wins
+        (None, "ru-RU", "ru"),
+        (None, "RU", "ru"),
+        (None, "de", "en"),  # a language the bot has not
+        (None, None, "en"),
+        ("xx", "kk", "kk"),  # not one of the bot's: as if not chosen
+    ],
+)
+def test_one_rule_says_which_language_to_answer_in(
+    chosen: str | None, telegram: str | None, answered_in: str
+) -> None:
+    """The chosen language, else the Telegram app's when the bot has it, else English."""
+    assert language_for(chosen, telegram) == answered_in

@@ -390,3 +390,32 @@ async def test_switching_from_the_offer_keeps_the_comment(bot: Harness) -> None:
         "Мен бұл қорытындымен толық келісемін.",
         "kk",
     )
+
+
+def chosen_label(bot: Harness, person: Person) -> str:
+    """The label left on the question last answered, instead of its keyboard."""
+    edits = [c for c in bot.api.calls if c.method == "editMessageReplyMarkup"]
+    mine = [c for c in edits if str(c.params.get("chat_id")) == str(person.id)]
+    ((label, _),) = mine[-1].buttons
+    return label
+
+
+async def test_an_answered_question_keeps_the_answer_in_the_screens_language(
+    bot: Harness,
+) -> None:
+    """Each answered question is left with its answer ticked, in the language it was asked in;
+    the gates and Done name theirs in the language of the moment."""
+    person = Person(611, "kk")
+    kk = translator("kk").gettext
+    await walk_to(bot, person, "age", language="kk")
+    await bot.tap(person, "c:age:y")
+    assert chosen_label(bot, person) == f"✓ {kk('Yes, I am 18 or older')}"
+    await bot.tap(person, "c:cons:y")
+    assert chosen_label(bot, person) == f"✓ {kk('I agree')}"
+    await walk_to(bot, person, "grp", language="kk")
+    await bot.tap(person, "c:grp:student")
+    student = next(o for o in bot.content.groups if o.id == "student").label("kk")
+    assert chosen_label(bot, person) == f"✓ {student}"
+    await walk_to(bot, person, "sec", language="kk")
+    await bot.tap(person, "c:sec:_done")
+    assert chosen_label(bot, person) == f"✓ {kk('Done ✓')}"

@@ -15,13 +15,15 @@ from bot.handlers.consultation import on_tap
 from bot.handlers.steps.review import data_report
 from bot.handlers.turn import Turn
 from bot.handlers.views import Screen, button
-from bot.journey import Pseudo, parse_callback
+from bot.journey import NO, YES, Pseudo, parse_callback
 from bot.services import BotContext
 
 logger = logging.getLogger(__name__)
 
 DELETE_STEP = Pseudo.DELETE
-DELETE_DATA = re.compile(r"^c:del:[yn]$")  # the confirmation's two buttons, and nothing else
+DELETE_DATA = re.compile(
+    rf"^c:{Pseudo.DELETE}:[{YES}{NO}]$"
+)  # the confirmation's two buttons, and nothing else
 
 
 async def _known(update: Update, context: BotContext) -> Turn | None:

@@ -15,7 +15,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from bot.commands import RESPONDENT_COMMANDS
 from bot.content import LANGUAGES
 from bot.handlers.steps import KINDS, StepKind
-from bot.handlers.steps import comment as comment_step
+from bot.handlers.steps import comment as comments
 from bot.handlers.turn import Turn, send_screen
 from bot.handlers.views import LANGUAGE_NAMES, language_offer, language_screen
 from bot.journey import CONTINUE, START_OVER, WIPE, Kind, Pseudo, Step, Tap, parse_callback
@@ -53,6 +53,7 @@ async def _new_participant(
         )
     participant = await repo.participant(user.id)
     assert participant is not None
+    context.remember(user.id, participant)
     return participant
 
 
@@ -186,10 +187,10 @@ async def on_tap(update: Update, context: BotContext) -> None:
         else:
             await turn.refuse_tap("stale")
         return
-    await answer(turn, handler, tap)
+    await _store_and_show(turn, handler, tap)
 
 
-async def answer(turn: Turn, handler: StepKind, tap: Tap) -> None:
+async def _store_and_show(turn: Turn, handler: StepKind, tap: Tap) -> None:
     """Store a tap's answer and the step it leads to in one transaction, then show that step."""
     async with turn.repo.transaction():
         move = await handler.store(turn, tap)
@@ -316,7 +317,7 @@ async def on_text(update: Update, context: BotContext) -> None:
     if early:
         await _saved_before_stance(turn)
     else:
-        await turn.send(comment_step.saved(turn.views, turn.p.step, part.comment, None))
+        await turn.send(comments.saved(turn.views, turn.p.step, part.comment, None))
     if check and written_in and written_in != turn.views.language:
         await turn.send(language_offer(written_in, turn.views.language))
 
@@ -327,7 +328,7 @@ async def _comment_full(turn: Turn, early: bool) -> None:
     if early:
         await turn.hint(text)
     else:
-        await turn.send(comment_step.saved(turn.views, turn.p.step, None, None, note=text))
+        await turn.send(comments.saved(turn.views, turn.p.step, None, None, note=text))
 
 
 async def _saved_before_stance(turn: Turn) -> None:
@@ -371,7 +372,7 @@ async def on_voice(update: Update, context: BotContext) -> None:
         await _saved_before_stance(turn)
         return
     await turn.send(
-        comment_step.saved(
+        comments.saved(
             turn.views, turn.p.step, None, await turn.repo.answer(turn.p.respondent_id, item)
         )
     )

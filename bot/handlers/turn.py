@@ -1,4 +1,4 @@
-"""One update's work for one participant, and what every kind of step does with a tap.
+"""One update's work for one participant: its screens, its moves, the answers to its taps.
 
 The step lives in the database (`users.step`), not in memory: every update reads it, commits the
 answer together with the next step, and only then sends the next question. A restart of the bot
@@ -69,6 +69,7 @@ class Turn:
         """Read the participant again after a write, and re-point the views at them."""
         participant = await self.repo.participant(self.p.user_id)
         assert participant is not None
+        self.context.remember(participant.user_id, participant)
         self.p = participant
         self.views = self._views()
         self._ = self.views._

@@ -7,7 +7,7 @@ limits, the thank-you and the offer to resume, the language choice.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
 
@@ -28,9 +28,6 @@ from bot.journey import (
     callback,
 )
 from bot.storage.records import COMMENT_LIMIT, VOICE_LIMIT, Answer, Participant
-
-Gettext = Callable[[str], str]
-Ngettext = Callable[[str, str, int], str]
 
 MESSAGE_BUDGET = 4000  # below Telegram's 4096, leaving room for HTML entities' expansion
 EXCERPT = 600  # characters: a comment longer than this is shown by its opening words

@@ -13,7 +13,7 @@ from typing import Any
 
 from bot.config import Settings
 from bot.i18n import translator
-from bot.journey import callback
+from bot.journey import CONTINUE, Pseudo, callback
 from bot.services import BotContext
 
 logger = logging.getLogger(__name__)
@@ -40,7 +40,7 @@ def reminder(language: str) -> dict[str, Any]:
             "answers are saved: would you like to continue where you left off? (Send /stop if "
             "you would rather not be reminded.)"
         ),
-        "buttons": [[_("▶️ Continue where I left off"), callback("resume", "cont")]],
+        "buttons": [[_("▶️ Continue where I left off"), callback(Pseudo.RESUME, CONTINUE)]],
     }
 
 

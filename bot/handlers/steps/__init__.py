@@ -1,7 +1,8 @@
 """Every kind of step and its handler: the registry, as PTB's ConversationHandler has its states.
 
 `bot.journey` says what kind each step is; this table says who renders it and answers its taps.
-A new kind of step is a module here and a line below.
+A new kind of step is a `Kind` member (and its steps' kind in `bot.journey`), a module here and
+a line below.
 """
 
 from __future__ import annotations

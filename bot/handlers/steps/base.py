@@ -19,15 +19,17 @@ class Move:
 
     to: str | None  # the step entered together with the answer; None: the person stays
     editing: bool | None = None  # None: an edit begun from the review carries on
-    mark: bool = True  # leave the tapped button's label on the question's message
+    mark: bool = True  # leave the chosen answer on the question's message, instead of its keys
+    label: str | None = None  # the answer to leave there; None: the tapped button's own label
     alert: str | None = None  # said as a pop-up in answer to the tap (nothing was stored)
 
 
 class StepKind:
     """One kind of step: the counterpart of a state in PTB's ConversationHandler.
 
-    `on_tap` opens a transaction, calls `store`, enters `Move.to`, commits, then calls `finish`:
-    the answer and the next step are stored together, and nothing is sent before they are.
+    `consultation.on_tap` opens a transaction, calls `store`, enters `Move.to`, commits, then
+    calls `finish`: the answer and the next step are stored together, and nothing is sent to
+    Telegram before they are.
     """
 
     def screen(self, views: Views, step: str, answers: dict[str, Answer]) -> Screen:
@@ -41,7 +43,7 @@ class StepKind:
 
     async def finish(self, turn: Turn, tap: Tap, move: Move) -> None:
         """After the commit: leave the choice on the question, then show the next step."""
-        await turn.advance(turn.tapped_label() if move.mark else None)
+        await turn.advance((move.label or turn.tapped_label()) if move.mark else None)
 
     async def repeats(self, turn: Turn, tap: Tap) -> bool:
         """Whether a tap on this step, shown earlier, repeats what is stored (a double tap)."""

@@ -38,11 +38,13 @@ class Age(StepKind):
         )
 
     async def store(self, turn: Turn, tap: Tap) -> Move | None:
+        _ = turn._
         if tap.value == YES:
-            return next_of(turn, tap.step)
+            return Move(next_of(turn, tap.step).to, label=_("Yes, I am 18 or older"))
         if tap.value == NO:
             await turn.repo.forget_user(turn.p.user_id)
-            return Move(None)
+            turn.context.remember(turn.p.user_id, None)
+            return Move(None, label=_("No, I am under 18"))
         return None
 
     async def finish(self, turn: Turn, tap: Tap, move: Move) -> None:
@@ -51,7 +53,7 @@ class Age(StepKind):
             return
         _ = turn._
         await turn.query.answer()
-        await turn.mark(turn.tapped_label())
+        await turn.mark(move.label or turn.tapped_label())
         await turn.say(
             _(
                 "Thank you for your interest! This consultation is for people aged 18 and over, "
@@ -79,13 +81,14 @@ class Consent(StepKind):
         )
 
     async def store(self, turn: Turn, tap: Tap) -> Move | None:
+        _ = turn._
         if tap.value == YES:
             version = turn.services.content.version
             await turn.repo.consent(turn.p.user_id, version=version, now=turn.now)
-            return next_of(turn, tap.step)
+            return Move(next_of(turn, tap.step).to, label=_("I agree"))
         if tap.value == NO:
             await turn.repo.set_status(turn.p.user_id, "declined")
-            return Move(Step.DECLINED)
+            return Move(Step.DECLINED, label=_("No, thanks"))
         return None
 
     async def repeats(self, turn: Turn, tap: Tap) -> bool:

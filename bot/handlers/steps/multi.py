@@ -59,7 +59,7 @@ class Multi(StepKind):
         version = turn.services.content.version
         if tap.value == DONE_VALUE and tap.flag is None:
             await turn.repo.finish_item(respondent, asked.item, version=version, now=turn.now)
-            return next_of(turn, tap.step)
+            return Move(next_of(turn, tap.step).to, label=turn._("Done ✓"))
         option = asked.option(tap.value)
         if option is None or tap.flag is None:
             return None
