@@ -1,4 +1,4 @@
-"""Command line: run, demo, export, check-content, backup. Parses, then calls."""
+"""Command line: run, demo, export, stats, check-content, backup. Parses, then calls."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from pydantic import ValidationError
 
 from bot.config import Settings
 from bot.content import Content, ContentError, load_content
+from bot.storage.reports import VOICE_LIST
 
 
 def _settings() -> Settings:
@@ -75,36 +76,98 @@ def cmd_run(args: argparse.Namespace) -> None:
 
 def cmd_demo(args: argparse.Namespace) -> None:
     """Run the bot in the terminal against the offline Bot API."""
-    from bot.demo import run_demo  # noqa: PLC0415 - the whole bot, for `demo` only
+    from bot.demo import DEMO_USER, run_demo  # noqa: PLC0415 - the whole bot, for `demo` only
 
-    settings = _settings().model_copy(update={"db": Path(args.db), "admins": [], "team_chats": []})
+    database = Path(args.db)
+    settings = _settings().model_copy(
+        update={
+            "db": database,
+            "token": None,  # offline: the fake Bot API answers everything
+            "admins": [DEMO_USER] if args.admin else [],
+            "team_chats": [],
+            "export_dir": database.parent / "demo-exports",
+        }
+    )
     if args.fresh:
         for suffix in ("", "-wal", "-shm"):
             Path(f"{args.db}{suffix}").unlink(missing_ok=True)
-    asyncio.run(run_demo(settings, _content(settings), language_code=args.language_code))
+    asyncio.run(
+        run_demo(settings, _content(settings), language_code=args.language_code, admin=args.admin)
+    )
+
+
+def _database(args: argparse.Namespace, settings: Settings) -> Path:
+    """The database named by --db, else BOT_DB; exit if there is none."""
+    database = Path(args.db) if args.db else settings.db
+    if not database.exists():
+        sys.exit(f"no database at {database}")
+    return database
 
 
 def cmd_export(args: argparse.Namespace) -> None:
-    """Write the export pack and print the files written."""
+    """Write the export pack and print the files written, one a line.
+
+    Then fetch the voice comments from Telegram with BOT_TOKEN, unless the caller does
+    (--voices-follow: the bot). Whatever could not be fetched is said on stderr and in the
+    pack's summaries; the rest of the pack is written all the same.
+    """
     from bot.export import write_pack, write_stance_charts  # noqa: PLC0415 - pandas, `export` only
 
     settings = _settings()
-    if not settings.db.exists():
-        sys.exit(f"no database at {settings.db}")
+    database = _database(args, settings)
+    out = Path(args.out)
     if args.charts_only:
-        files = write_stance_charts(settings.db, Path(args.out), _content(settings))
+        files = write_stance_charts(database, out, _content(settings), zone=settings.zone)
     else:
         files = write_pack(
-            settings.db,
-            Path(args.out),
+            database,
+            out,
             _content(settings),
             zone=settings.zone,
             xlsx=not args.no_xlsx,
             charts=not args.no_charts,
-            voices_follow=args.voices_follow,
         )
     for path in files:
         print(path)
+    if not args.charts_only and not args.voices_follow and (out / VOICE_LIST).exists():
+        for path in asyncio.run(_fetch_voices(settings, out)):
+            print(path)
+
+
+async def _fetch_voices(settings: Settings, out: Path) -> list[Path]:
+    """The pack's voice comments from Telegram, as the bot fetches them; say what could not be."""
+    from telegram import Bot  # noqa: PLC0415 - only an export with voice comments needs it
+    from telegram.error import TelegramError  # noqa: PLC0415 - the same
+
+    from bot.jobs.packs import download_voices  # noqa: PLC0415 - the same
+    from bot.redact import install as install_redaction  # noqa: PLC0415 - the same
+
+    if settings.token is None:
+        fetch = await download_voices(None, out)
+        print(
+            f"voice files not fetched: BOT_TOKEN is not set ({fetch.missing} voice comments"
+            " are listed in answers.csv; the summaries say they are missing)",
+            file=sys.stderr,
+        )
+        return []
+    token = settings.token.get_secret_value()
+    install_redaction(token)
+    bot = Bot(token, base_url=settings.api_url, base_file_url=settings.file_url)
+    unreachable = None
+    try:
+        async with bot:  # getMe first: Telegram is there and takes the token
+            fetch = await download_voices(bot, out)
+    except TelegramError as error:
+        unreachable = error.message
+        fetch = await download_voices(None, out)
+    if fetch.missing:
+        print(
+            f"voice files not fetched: {fetch.missing} of {fetch.listed} could not be"
+            f" downloaded from Telegram ({fetch.error or unreachable}); the rest of the pack"
+            " is written",
+            file=sys.stderr,
+        )
+    return fetch.fetched
 
 
 def cmd_stats(args: argparse.Namespace) -> None:
@@ -112,9 +175,7 @@ def cmd_stats(args: argparse.Namespace) -> None:
     from bot.stats import collect, format_stats  # noqa: PLC0415 - the database, `stats` only
 
     settings = _settings()
-    if not settings.db.exists():
-        sys.exit(f"no database at {settings.db}")
-    text = format_stats(collect(settings.db), _content(settings), args.language)
+    text = format_stats(collect(_database(args, settings)), _content(settings), args.language)
     print(html.unescape(re.sub(r"<[^>]+>", "", text)))
 
 
@@ -143,6 +204,37 @@ def cmd_backup(args: argparse.Namespace) -> None:
     print(args.file)
 
 
+# APScheduler logs two INFO lines for every run of a job (the pump runs four times a second);
+# httpx one for every request, and its URL carries the token; the webhook's server one for
+# every update (its refusals are warnings, and stay).
+QUIET = ("apscheduler", "httpx", "httpcore", "tornado.access")
+
+
+def configure_logging(command: str, log_file: Path | None = None) -> None:
+    """The bot's own events at INFO when it runs, the libraries' chatter at WARNING.
+
+    `run` logs to stderr; the one-off commands only warnings. With `log_file` (the demo) every
+    line goes there and only errors reach the terminal, where a person is trying the bot.
+    """
+    fmt = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        root.removeHandler(handler)
+    terminal = logging.StreamHandler()
+    terminal.setFormatter(fmt)
+    root.addHandler(terminal)
+    if log_file is not None:
+        log_file.parent.mkdir(parents=True, exist_ok=True)
+        to_file = logging.FileHandler(log_file, encoding="utf-8")
+        to_file.setFormatter(fmt)
+        root.addHandler(to_file)
+        terminal.setLevel(logging.ERROR)
+        logging.captureWarnings(True)  # library warnings too: to the file, not the terminal
+    root.setLevel(logging.INFO if command == "run" or log_file is not None else logging.WARNING)
+    for name in QUIET:
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Parse the command line and run the command."""
     parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
@@ -152,19 +244,26 @@ def main(argv: list[str] | None = None) -> None:
     demo.add_argument("--db", default="data/demo.sqlite3", help="the demo's own database")
     demo.add_argument("--language-code", default="en", help="Telegram's language_code (kk/ru/en)")
     demo.add_argument("--fresh", action="store_true", help="forget the demo's earlier answers")
+    demo.add_argument(
+        "--admin",
+        action="store_true",
+        help="you are an owner, the job queue runs: /stats, /export, /broadcast work",
+    )
     demo.set_defaults(func=cmd_demo)
     export = commands.add_parser("export", help="write the export pack")
     export.add_argument("--out", required=True, help="the folder to write into")
+    export.add_argument("--db", help="the database (default: BOT_DB)")
     export.add_argument("--no-xlsx", action="store_true", help="CSV files only, no workbook")
     export.add_argument("--no-charts", action="store_true", help="no PNG charts")
     export.add_argument("--charts-only", action="store_true", help="only the stance charts")
     export.add_argument(
         "--voices-follow",
         action="store_true",
-        help="the caller adds the voice comments (listed in .voices.tsv)",
+        help="the caller fetches the voice comments (listed in .voices.tsv)",
     )
     export.set_defaults(func=cmd_export)
     stats = commands.add_parser("stats", help="the statistics /stats shows")
+    stats.add_argument("--db", help="the database (default: BOT_DB)")
     stats.add_argument("--language", default="en", choices=["kk", "ru", "en"])
     stats.set_defaults(func=cmd_stats)
     check = commands.add_parser("check-content", help="validate a content file")
@@ -174,12 +273,8 @@ def main(argv: list[str] | None = None) -> None:
     backup.add_argument("file")
     backup.set_defaults(func=cmd_backup)
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO if args.command == "run" else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    # httpx logs every request URL, and the URL carries the token: keep it out of the logs.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+    log_file = Path(args.db).parent / "demo.log" if args.command == "demo" else None
+    configure_logging(args.command, log_file)
     args.func(args)
 
 

@@ -17,6 +17,7 @@ DEFAULT_CONTENT = Path(str(files("bot") / "data" / "consultation.toml"))
 MAX_MESSAGE = 4096  # Telegram's limit for one message, in characters after entity parsing
 MAX_QUESTION = 3500  # a question leaves room for the "3 / 6" header and the prompt around it
 MAX_LABEL = 60  # longer button labels are cut off on a phone screen
+MAX_SUMMARY = 450  # the short consent, facts filled in: one phone screen
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9+-]{0,23}$")  # ASCII, so callback data stays short
 TBC_MARK = "[TBC]"
 CONSENT_FIELDS = ("minutes", "retention", "investigator", "ethics_reference")
@@ -82,20 +83,29 @@ class MultiQuestion:
 
 @dataclass(frozen=True, slots=True)
 class Consent:
-    """The information shown before consent, with the facts the team fills in."""
+    """The information shown before consent, in short and in full, with the facts the team
+    fills in."""
 
-    text: Localized
-    investigator: str
-    ethics_reference: str
+    text: Localized  # the full information
+    summary: Localized  # four short lines: who asks, why, how long, what is kept and withdrawal
+    investigator: Localized
+    ethics_reference: str  # an approval number reads the same in every language
     minutes: int
     retention: Localized
 
     def render(self, language: str) -> str:
-        """Return the consent text in `language` with its facts filled in."""
-        return self.text(language).format(
+        """Return the full consent text in `language` with its facts filled in."""
+        return self._fill(self.text, language)
+
+    def render_summary(self, language: str) -> str:
+        """Return the short consent in `language` with its facts filled in."""
+        return self._fill(self.summary, language)
+
+    def _fill(self, template: Localized, language: str) -> str:
+        return template(language).format(
             minutes=self.minutes,
             retention=self.retention(language),
-            investigator=self.investigator,
+            investigator=self.investigator(language),
             ethics_reference=self.ethics_reference,
         )
 
@@ -209,6 +219,7 @@ class _Reader:
             self.problems.append(f"{where}: texts in {', '.join(LANGUAGES)} are required")
             return None
         texts: dict[str, str] = {}
+        marked = []
         for language in LANGUAGES:
             text = value.get(language)
             if not isinstance(text, str) or not text.strip():
@@ -221,8 +232,10 @@ class _Reader:
             if html and (problem := _html_problem(text)):
                 self.problems.append(f"{where} ({language}): {problem}")
             if TBC_MARK in text:
-                self.warnings.append(f"{where} ({language}) is still marked {TBC_MARK}")
+                marked.append(language)
             texts[language] = text.strip()
+        if marked:  # once per field, however many languages still wait for the fact
+            self.warnings.append(f"{where} ({', '.join(marked)}) is still marked {TBC_MARK}")
         unknown = set(value) - set(LANGUAGES)
         if unknown:
             self.problems.append(f"{where}: unknown language(s) {', '.join(sorted(unknown))}")
@@ -232,43 +245,49 @@ class _Reader:
 
     def _consent(self, table: Mapping[str, Any]) -> Consent | None:
         text = self._text(table, "text", "consent.text", MAX_MESSAGE - 600)
+        # The summary is measured once its facts are filled in, below.
+        summary = self._text(table, "summary", "consent.summary", MAX_MESSAGE)
         retention = self._text(table, "retention", "consent.retention", 200)
+        investigator = self._text(table, "investigator", "consent.investigator", 300)
         minutes = table.get("minutes")
         if not isinstance(minutes, int) or isinstance(minutes, bool) or not 1 <= minutes <= 120:
             self.problems.append("consent.minutes: a whole number of minutes (1-120) is required")
             minutes = 0
-        facts: dict[str, str] = {}
-        for key in ("investigator", "ethics_reference"):
-            value = table.get(key)
-            if not isinstance(value, str) or not value.strip():
-                self.problems.append(f"consent.{key}: a text is required")
-                value = ""
-            elif TBC_MARK in value:
-                self.warnings.append(f"consent.{key} is still marked {TBC_MARK}")
-            facts[key] = value.strip()
-        if text is None or retention is None:
+        ethics_reference = table.get("ethics_reference")
+        if not isinstance(ethics_reference, str) or not ethics_reference.strip():
+            self.problems.append("consent.ethics_reference: a text is required")
+            ethics_reference = ""
+        elif TBC_MARK in ethics_reference:
+            self.warnings.append(f"consent.ethics_reference is still marked {TBC_MARK}")
+        if text is None or summary is None or retention is None or investigator is None:
             return None
         consent = Consent(
             text=text,
-            investigator=facts["investigator"],
-            ethics_reference=facts["ethics_reference"],
+            summary=summary,
+            investigator=investigator,
+            ethics_reference=ethics_reference.strip(),
             minutes=minutes,
             retention=retention,
         )
-        for language in LANGUAGES:
-            try:
-                rendered = consent.render(language)
-            except (KeyError, IndexError, ValueError) as exc:
-                self.problems.append(
-                    f"consent.text ({language}): unknown placeholder {exc}; "
-                    f"the known ones are {', '.join('{' + f + '}' for f in CONSENT_FIELDS)}"
-                )
-                continue
-            if len(rendered) > MAX_MESSAGE:
-                self.problems.append(
-                    f"consent.text ({language}): {len(rendered)} characters once filled in, "
-                    f"at most {MAX_MESSAGE}"
-                )
+        renderings = (
+            ("consent.text", consent.render, MAX_MESSAGE),
+            ("consent.summary", consent.render_summary, MAX_SUMMARY),
+        )
+        for where, render, limit in renderings:
+            for language in LANGUAGES:
+                try:
+                    rendered = render(language)
+                except (KeyError, IndexError, ValueError) as exc:
+                    self.problems.append(
+                        f"{where} ({language}): unknown placeholder {exc}; "
+                        f"the known ones are {', '.join('{' + f + '}' for f in CONSENT_FIELDS)}"
+                    )
+                    continue
+                if len(rendered) > limit:
+                    self.problems.append(
+                        f"{where} ({language}): {len(rendered)} characters once filled in, "
+                        f"at most {limit}"
+                    )
         return consent
 
     def _options(

@@ -5,12 +5,13 @@ The pack, in one folder:
   Cyrillic and Kazakh letters), comma-separated, CRLF; user-written cells that a spreadsheet
   would run as a formula start with `'`; times in ISO 8601 with the local offset; comments
   with phone numbers, e-mail addresses, IIN/BIN and card numbers replaced (bot.pii);
-- `consultation.xlsx`: the same four sheets, every text cell a string, never a formula;
+- `consultation.xlsx`: the same four sheets, every text cell a string, never a formula; the
+  header rows frozen, the columns sized, counts and codes numbers, times Excel dates;
 - `chart-kk.png`, `chart-ru.png`, `chart-en.png`: the stance distribution per conclusion;
+  `chart-sectors-<language>.png`, `chart-markets-<language>.png`: how many chose each option;
 - `summary-kk.txt`, `summary-ru.txt`, `summary-en.txt`: a few lines for a chat;
-- `voice/`: the voice comments, named as `comment_audio` says (the bot downloads them when it
-  sends the pack, from the list the export leaves it; the command line cannot, and the
-  summary says so).
+- `voice/`: the voice comments, named as `comment_audio` says, fetched from Telegram by the
+  bot or the command line from the list the export leaves (VOICE_LIST).
 
 answers.csv streams from SQLite, which formats each line itself, so time and memory stay small
 however many answers there are; the smaller files go through pandas DataFrames.
@@ -26,7 +27,7 @@ import time
 import unicodedata
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, timezone, tzinfo
+from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
@@ -34,13 +35,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from bot.content import LANGUAGES, Content
-from bot.i18n import translator
+from bot.content import LANGUAGES, Content, MultiQuestion
+from bot.i18n import N_, translator
 from bot.journey.items import items
 from bot.pii import redact
 from bot.storage.backup import backup
 from bot.storage.reports import (
     VOICE_LIST,
+    ItemTally,
     answer_rows,
     choices,
     export_connection,
@@ -49,6 +51,7 @@ from bot.storage.reports import (
     people_counts,
     respondent_count,
     respondent_rows,
+    stance_respondents,
     stances,
     voice_comments,
     voice_file_name,
@@ -58,6 +61,11 @@ ANSWER_COLUMNS = (
     "respondent", "language", "source", "stakeholder_group", "region", "item", "content_version",
     "stance", "choices", "comment", "comment_type", "comment_audio", "comment_language",
     "comment_redacted", "may_quote", "status", "answered_at", "revised",
+)  # fmt: skip
+SUMMARY_COLUMNS = (
+    "item", "option", "reached", "answered", "skipped",
+    *(f"stance_{value}" for value in range(1, 6)),
+    "mean_stance", "text_comments", "voice_comments", "comments", "chosen",
 )  # fmt: skip
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 FORMULA_FIRST = frozenset(FORMULA_STARTS)
@@ -303,27 +311,28 @@ def respondents_frame(
 
 
 def summary_frame(connection: Any, content: Content, respondents: pd.DataFrame) -> pd.DataFrame:
-    """Per item: reached, answered, skipped, each stance, comments; per option, choices."""
-    tallies = {row[0]: row[1:] for row in item_tallies(connection)}
-    empty = (0,) * 10
+    """Per item: reached, answered, skipped, each stance, comments; per option, choices.
+
+    `answered` counts answers given (a stance, an option, an idea), `skipped` explicit skips,
+    `reached` everyone who saw the item: reached = answered + skipped + those still at it.
+    """
+    tallies = item_tallies(connection)
     rows: list[dict[str, Any]] = []
     options = _options(content)
     for item in items(content):
-        reached, answered, skipped, *given, texts, voices = tallies.get(item.id, empty)
+        tally = tallies.get(item.id) or ItemTally.none(item.id)
         record: dict[str, Any] = {
-            "item": item.id, "option": "", "reached": reached, "answered": answered,
+            "item": item.id, "option": "", "reached": tally.reached,
+            "answered": tally.answered, "skipped": tally.skipped,
+            "text_comments": tally.text_comments, "voice_comments": tally.voice_comments,
+            "comments": tally.comments,
         }  # fmt: skip
-        if item.question is None:  # a comment may come with it
-            record |= {"text_comments": texts or 0, "voice_comments": voices or 0}
         if item.conclusion is not None:
-            counts = [count or 0 for count in given]
-            total = sum(counts)
-            mean = sum(v * n for v, n in enumerate(counts, start=1)) / total if total else None
-            record |= {
-                "skipped": skipped or 0,
-                "mean_stance": "" if mean is None else round(mean, 2),
-            }
-            record |= {f"stance_{v}": n for v, n in enumerate(counts, start=1)}
+            given = tally.stances
+            total = sum(given)
+            mean = sum(v * n for v, n in enumerate(given, start=1)) / total if total else None
+            record["mean_stance"] = "" if mean is None else round(mean, 2)
+            record |= {f"stance_{v}": n for v, n in enumerate(given, start=1)}
         rows.append(record)
         rows.extend(
             {
@@ -333,11 +342,8 @@ def summary_frame(connection: Any, content: Content, respondents: pd.DataFrame) 
             }
             for o in options.get(item.id, ())
         )
-    columns = ["item", "option", "reached", "answered", "skipped"]
-    columns += [f"stance_{v}" for v in range(1, 6)]
-    columns += ["mean_stance", "text_comments", "voice_comments", "chosen"]
-    frame = pd.DataFrame(rows, columns=columns)
-    for column in columns[2:]:
+    frame = pd.DataFrame(rows, columns=list(SUMMARY_COLUMNS))
+    for column in SUMMARY_COLUMNS[2:]:
         if column != "mean_stance":
             frame[column] = pd.array(frame[column], dtype="Int64")
     return frame
@@ -354,7 +360,7 @@ class Tables:
 
     summary: pd.DataFrame
     people: dict[str, int]
-    has_voice: bool
+    stance_respondents: int  # respondents who gave at least one stance: the charts' n
 
 
 def write_tables(
@@ -369,7 +375,7 @@ def write_tables(
         tables = Tables(
             summary=summary,
             people=people_counts(connection),
-            has_voice=bool(voice_comments(connection)),
+            stance_respondents=stance_respondents(connection),
         )
         connection.execute("COMMIT")
     finally:
@@ -393,8 +399,8 @@ COLUMN_NOTES = {
     "choices": "chosen option ids, ';'-separated (sectors, markets)",
     "comment": "the comment as written (several messages joined by line breaks), personal"
     " data replaced (see comment_redacted)",
-    "comment_type": "text, voice or empty",
-    "comment_audio": "the voice comment's file inside the pack",
+    "comment_type": "text, voice, text+voice (typed text and voice messages) or empty",
+    "comment_audio": "the comment's voice files inside the pack, ';'-separated, in the order sent",
     "comment_language": "language the comment is written in: kk, ru, en, or empty",
     "comment_redacted": "1 if phone numbers, e-mail addresses, IIN/BIN or card numbers in the"
     " comment became [phone], [e-mail], [IIN], [card] (the database keeps them as written)",
@@ -410,10 +416,16 @@ COLUMN_NOTES = {
     "revised_at": "when an answer was last changed after submitting",
     "stance_conclusion_N": "respondents.csv: stance on conclusion N (as stance)",
     "sector_<id>, market_<id>": "respondents.csv: 1 chosen, 0 not chosen, empty not reached",
-    "reached, answered, skipped": "summary.csv: respondents who reached, answered, skipped it",
+    "reached": "summary.csv: respondents who were shown the item",
+    "answered": "summary.csv: respondents who gave a stance (conclusions), chose an option"
+    " (sectors, markets) or gave an idea; stance_1 ... stance_5 add up to it",
+    "skipped": "summary.csv: respondents who moved on without one; reached - answered -"
+    " skipped are still at the item",
     "stance_1 ... stance_5": "summary.csv: how many gave each stance",
     "mean_stance": "summary.csv: mean stance of those who gave one",
-    "text_comments, voice_comments": "summary.csv: how many commented",
+    "comments": "summary.csv: how many commented (typed text, voice or both)",
+    "text_comments, voice_comments": "summary.csv: how many comments hold typed text, how many"
+    " a voice message (a comment with both counts in each)",
     "chosen": "summary.csv: how many chose the option",
 }
 
@@ -453,7 +465,10 @@ def codebook_frame(content: Content) -> pd.DataFrame:
         coded(variable, "prefer-not-to-say", prefer_not.__getitem__)
     columns = ["variable", "value", "description", "content_version"]
     columns += [f"label_{language}" for language in LANGUAGES]
-    return pd.DataFrame(rows, columns=columns)
+    frame = pd.DataFrame(rows, columns=columns)
+    # A whole number, as answers.csv writes it ("2", not "2.0"), empty on the column notes.
+    frame["content_version"] = pd.array(frame["content_version"], dtype="Int64")
+    return frame
 
 
 def _write_frame(frame: pd.DataFrame, path: Path) -> Path:
@@ -474,23 +489,106 @@ def _cell(value: Any, *, numeric: bool = False) -> Any:
         if value[:1] == "'" and guarded(value[1:]):
             return value[1:]
         return value
-    if isinstance(value, bool):
+    if isinstance(value, bool | np.bool_):
         return int(value)
-    if isinstance(value, int | float):
-        return value
+    # NumPy's numbers too (a DataFrame's counts): xlsxwriter would write them as text.
+    if isinstance(value, int | np.integer):
+        return int(value)
+    if isinstance(value, float | np.floating):
+        return float(value)
     return str(value)
 
 
+NUMERIC_COLUMNS = NUMERIC_ANSWERS | {
+    "consent_version", "wants_news", *SUMMARY_COLUMNS[2:],
+}  # fmt: skip
+DATE_COLUMNS = frozenset(
+    {"answered_at", "consented_at", "started_at", "completed_at", "revised_at"}
+)
+DATE_FORMAT = "yyyy-mm-dd hh:mm:ss"
+EXCEL_EPOCH = datetime(1899, 12, 30)  # day 0 of Excel's (1900) date system, as Excel counts
+WIDTHS = (6, 60)  # a column's width in characters: at least, at most
+SAMPLE_ROWS = 100_000  # answers read to size the answer sheet's columns (it is streamed)
+
+
 def _numeric_column(name: str) -> bool:
-    """Whether a respondents or summary column holds numbers (read back from CSV as text)."""
-    return name in NUMERIC_ANSWERS | {"consent_version", "wants_news", "reached", "answered",
-                                      "skipped", "text_comments", "voice_comments", "chosen"} or (
-        name.startswith(("stance_", "sector_", "market_"))
-    )  # fmt: skip
+    """Whether a column holds numbers (read back from CSV as text)."""
+    return name in NUMERIC_COLUMNS or name.startswith(("stance_", "sector_", "market_"))
+
+
+def _excel_date(text: str) -> float | None:
+    """A local ISO 8601 time of the pack ("2026-11-30T14:05:00+05:00") as an Excel date.
+
+    Excel has no time zones: the cell holds the local time as read on a clock in the bot's
+    zone (the offset stays in the CSV files).
+    """
+    if not text:
+        return None
+    moment = datetime.fromisoformat(text[:19])
+    return (moment - EXCEL_EPOCH).total_seconds() / 86_400
+
+
+def _widths(frame: pd.DataFrame) -> list[float]:
+    """Column widths that fit the header and the longest value, within WIDTHS."""
+    least, most = WIDTHS
+    widths = []
+    for name in frame.columns:
+        if name in DATE_COLUMNS:
+            widths.append(float(len(DATE_FORMAT) + 1))
+            continue
+        longest = frame[name].astype("string").str.len().max() if len(frame) else 0
+        longest = 0 if longest is pd.NA or longest is None else int(longest)
+        widths.append(float(min(most, max(least, len(str(name)) + 2, longest + 1))))
+    return widths
+
+
+@dataclass(frozen=True)
+class _Sheets:
+    """Writes sheets of one workbook: header row frozen, columns sized, numbers and dates typed."""
+
+    book: Any
+    header: Any
+    date: Any
+
+    def start(self, name: str, columns: list[str], widths: list[float]) -> Any:
+        """A new sheet with its bold, frozen header row and sized columns."""
+        sheet = self.book.add_worksheet(name)
+        sheet.freeze_panes(1, 0)
+        for index, width in enumerate(widths):
+            sheet.set_column(index, index, width)
+        sheet.write_row(0, 0, columns, self.header)
+        return sheet
+
+    def row(self, sheet: Any, index: int, values: tuple[Any, ...], kinds: list[str]) -> None:
+        """One data row: `kinds` says per column "number", "date" or "text"."""
+        cells: list[Any] = []
+        dates: list[tuple[int, float]] = []
+        for column, (value, kind) in enumerate(zip(values, kinds, strict=True)):
+            if kind == "date":
+                serial = _excel_date(value) if isinstance(value, str) else None
+                if serial is not None:
+                    dates.append((column, serial))
+                cells.append(None)  # written below, with the date format
+            else:
+                cells.append(_cell(value, numeric=kind == "number"))
+        sheet.write_row(index, 0, cells)
+        for column, serial in dates:
+            sheet.write_number(index, column, serial, self.date)
+
+
+def _kinds(columns: list[str]) -> list[str]:
+    return [
+        "date" if c in DATE_COLUMNS else "number" if _numeric_column(c) else "text"
+        for c in columns
+    ]
 
 
 def write_xlsx(sheets: dict[str, pd.DataFrame], answers_csv: Path, path: Path) -> Path:
-    """The workbook: answers streamed from answers.csv, then the other sheets."""
+    """The workbook: answers streamed from answers.csv, then the other sheets.
+
+    Every sheet has its header row frozen and columns sized to their contents; counts and
+    codes are numbers, times Excel dates in the bot's zone.
+    """
     import xlsxwriter  # noqa: PLC0415 - only the whole pack needs it
 
     options = {
@@ -499,92 +597,241 @@ def write_xlsx(sheets: dict[str, pd.DataFrame], answers_csv: Path, path: Path) -
         "strings_to_urls": False,
         "strings_to_numbers": False,
     }
-    numeric = [column in NUMERIC_ANSWERS for column in ANSWER_COLUMNS]
+    columns = list(ANSWER_COLUMNS)
+    kinds = _kinds(columns)
     with xlsxwriter.Workbook(str(path), options) as book:
+        writer = _Sheets(
+            book, book.add_format({"bold": True}), book.add_format({"num_format": DATE_FORMAT})
+        )
         sheet, row, part = None, 0, 0
+        widths: list[float] | None = None
         for chunk in pd.read_csv(
-            answers_csv, dtype=str, keep_default_na=False, chunksize=100_000, encoding="utf-8-sig"
-        ):
+            answers_csv, dtype=str, keep_default_na=False, chunksize=SAMPLE_ROWS,
+            encoding="utf-8-sig",
+        ):  # fmt: skip
+            if widths is None:
+                widths = _widths(chunk)
             for values in chunk.itertuples(index=False, name=None):
                 if sheet is None or row > EXCEL_ROWS:
                     part += 1
-                    sheet = book.add_worksheet("answers" if part == 1 else f"answers ({part})")
-                    sheet.write_row(0, 0, list(ANSWER_COLUMNS))
+                    name = "answers" if part == 1 else f"answers ({part})"
+                    sheet = writer.start(name, columns, widths)
                     row = 1
-                sheet.write_row(
-                    row, 0, [_cell(v, numeric=n) for v, n in zip(values, numeric, strict=True)]
-                )
+                writer.row(sheet, row, values, kinds)
                 row += 1
         if sheet is None:
-            book.add_worksheet("answers").write_row(0, 0, list(ANSWER_COLUMNS))
+            writer.start("answers", columns, [float(len(c) + 2) for c in columns])
         for name, frame in sheets.items():
-            sheet = book.add_worksheet(name)
-            sheet.write_row(0, 0, [str(c) for c in frame.columns])
-            kinds = [_numeric_column(str(c)) for c in frame.columns]
+            names = [str(c) for c in frame.columns]
+            sheet = writer.start(name, names, _widths(frame))
+            frame_kinds = _kinds(names)
             for index, values in enumerate(frame.itertuples(index=False, name=None), start=1):
-                sheet.write_row(
-                    index, 0, [_cell(v, numeric=n) for v, n in zip(values, kinds, strict=True)]
-                )
+                writer.row(sheet, index, values, frame_kinds)
     return path
 
 
-def write_charts(content: Content, summary: pd.DataFrame, out: Path) -> list[Path]:
-    """A stacked bar per conclusion, one chart per language."""
-    import matplotlib as mpl  # noqa: PLC0415 - only the whole pack needs it
+STANCE_COLOURS = {5: "#1a9641", 4: "#a6d96a", 3: "#d9d9d9", 2: "#fdae61", 1: "#d7191c"}
+DARK_STANCES = frozenset({5, 1})  # white labels on these colours, black on the others
+CHOICE_COLOUR = "#2c7bb6"
+CHART_DPI = 200
+CHOICE_TITLES = {
+    "sectors": N_("Sectors with the most potential"),
+    "markets": N_("Markets to aim for"),
+}
+
+
+def _pyplot() -> Any:
+    import matplotlib as mpl  # noqa: PLC0415 - only the charts need it
 
     mpl.use("Agg")
     import matplotlib.pyplot as plt  # noqa: PLC0415 - after the backend is chosen
 
-    colours = {5: "#1a9641", 4: "#a6d96a", 3: "#d9d9d9", 2: "#fdae61", 1: "#d7191c"}
+    return plt
+
+
+def _subtitle(language: str, day: date, count: int) -> str:
+    """The second line of a chart's title: the pack's date and its n."""
+    ngettext = translator(language).ngettext
+    return ngettext(
+        "{date} · n = {count} respondent", "{date} · n = {count} respondents", count
+    ).format(date=day.isoformat(), count=count)
+
+
+def _fit_labels(figure: Any, axes: Any, labels: list[tuple[Any, float, list[str]]]) -> None:
+    """Label each bar segment (a text, the segment's width in data units, the texts to try)
+    with the first text that fits inside it, or with none."""
+    renderer = figure.canvas.get_renderer()
+    origin = axes.transData.transform((0, 0))[0]
+    for text, width, candidates in labels:
+        room = axes.transData.transform((width, 0))[0] - origin - 4  # pixels, a small margin
+        for candidate in candidates:
+            text.set_text(candidate)
+            if text.get_window_extent(renderer).width <= room:
+                break
+        else:
+            text.set_visible(False)
+
+
+def _no_answers(axes: Any, x: float, y: float, language: str) -> None:
+    axes.text(
+        x, y, translator(language).gettext("no answers yet"), ha="center", va="center",
+        fontsize=8, color="#555555", style="italic",
+    )  # fmt: skip
+
+
+def _save(figure: Any, path: Path) -> Path:
+    figure.savefig(path, dpi=CHART_DPI, bbox_inches="tight")
+    _pyplot().close(figure)
+    return path
+
+
+def stance_figure(
+    content: Content, summary: pd.DataFrame, *, language: str, day: date, respondents: int
+) -> Any:
+    """A stacked bar of the stances per conclusion, strongly agree on the left, shares in %.
+
+    Each segment shows its share, or its count where the share does not fit, or nothing; the
+    legend beside the bars lists the stances top to bottom as the bars run left to right. A
+    conclusion nobody gave a stance on says so.
+    """
+    import textwrap  # noqa: PLC0415 - the charts only
+
+    from matplotlib.patches import Patch  # noqa: PLC0415 - the charts only
+
+    plt = _pyplot()
+    _ = translator(language).gettext
     rows = summary[summary["option"] == ""].set_index("item")
+    conclusions = list(reversed(content.conclusions))  # the first at the top
+    figure, axes = plt.subplots(figsize=(11, 0.75 * len(conclusions) + 1.9), dpi=CHART_DPI)
+    names: list[str] = []
+    labels: list[tuple[Any, float, list[str]]] = []
+    for position, conclusion in enumerate(conclusions):
+        row = rows.loc[conclusion.id]
+        counts = {v: int(row[f"stance_{v}"]) for v in range(1, 6)}
+        total = sum(counts.values())
+        name = textwrap.fill(f"{conclusion.number}. {conclusion.title(language)}", 38)
+        names.append(f"{name}\n(n = {total})")
+        if not total:
+            _no_answers(axes, 50, position, language)
+            continue
+        left = 0.0
+        for value in (5, 4, 3, 2, 1):
+            share = 100 * counts[value] / total
+            if not share:
+                continue
+            axes.barh(position, share, left=left, color=STANCE_COLOURS[value], height=0.7)
+            text = axes.text(
+                left + share / 2, position, "", ha="center", va="center", fontsize=7.5,
+                color="white" if value in DARK_STANCES else "black",
+            )  # fmt: skip
+            labels.append((text, share, [f"{share:.0f}%", str(counts[value])]))
+            left += share
+    axes.set_yticks(range(len(names)), names, fontsize=8)
+    axes.set_ylim(-0.6, len(names) - 0.4)
+    axes.set_xlim(0, 100)
+    axes.set_xlabel(_("Share of the stances given on each conclusion (%)"), fontsize=8)
+    axes.tick_params(axis="x", labelsize=8)
+    axes.set_title(
+        f"{_('Stance on each conclusion')}\n{_subtitle(language, day, respondents)}", fontsize=10
+    )
+    legend = []
+    for value in (5, 4, 3, 2, 1):  # top to bottom as the bars run left to right
+        label = content.stance_label(value)
+        name = label(language) if label else str(value)
+        legend.append(Patch(color=STANCE_COLOURS[value], label=textwrap.fill(name, 24)))
+    axes.legend(
+        handles=legend, loc="center left", bbox_to_anchor=(1.01, 0.5), fontsize=8,
+        frameon=False,
+    )  # fmt: skip
+    for side in ("top", "right"):
+        axes.spines[side].set_visible(False)
+    figure.tight_layout()
+    _fit_labels(figure, axes, labels)
+    return figure
+
+
+def choice_figure(
+    question: MultiQuestion, summary: pd.DataFrame, *, language: str, day: date
+) -> Any:
+    """Horizontal bars: how many chose each option, and their share of those who answered;
+    the most chosen at the top, an option that excludes the others (Don't know) last."""
+    import textwrap  # noqa: PLC0415 - the charts only
+
+    from matplotlib.ticker import MaxNLocator  # noqa: PLC0415 - the charts only
+
+    plt = _pyplot()
+    _ = translator(language).gettext
+    rows = summary[summary["item"] == question.item]
+    answered = int(rows[rows["option"] == ""]["answered"].iloc[0])
+    chosen = {str(r.option): int(r.chosen) for r in rows[rows["option"] != ""].itertuples()}
+    options = sorted(
+        question.options,
+        key=lambda o: (o.exclusive, -chosen.get(o.id, 0), question.options.index(o)),
+    )
+    options.reverse()  # barh draws from the bottom
+    figure, axes = plt.subplots(figsize=(10, 0.42 * len(options) + 1.7), dpi=CHART_DPI)
+    counts = [chosen.get(o.id, 0) for o in options]
+    axes.barh(range(len(options)), counts, color=CHOICE_COLOUR, height=0.65)
+    axes.set_yticks(
+        range(len(options)), [textwrap.fill(o.label(language), 40) for o in options], fontsize=8
+    )
+    most = max(counts, default=0)
+    if answered:
+        for position, count in enumerate(counts):
+            axes.text(
+                count + most * 0.01, position, f"{count} ({100 * count / answered:.0f}%)",
+                va="center", fontsize=7.5,
+            )  # fmt: skip
+        axes.set_xlim(0, most * 1.18 or 1)
+        axes.xaxis.set_major_locator(MaxNLocator(integer=True))  # people, not fractions
+    else:
+        axes.set_xlim(0, 1)
+        axes.set_xticks([])
+        _no_answers(axes, 0.5, (len(options) - 1) / 2, language)
+    axes.set_xlabel(
+        _("Respondents who chose it; each could choose up to {count}").format(
+            count=question.max_choices
+        ),
+        fontsize=8,
+    )
+    axes.tick_params(axis="x", labelsize=8)
+    axes.set_title(
+        f"{_(CHOICE_TITLES.get(question.item, question.item))}\n"
+        f"{_subtitle(language, day, answered)}",
+        fontsize=10,
+    )
+    for side in ("top", "right"):
+        axes.spines[side].set_visible(False)
+    figure.tight_layout()
+    return figure
+
+
+def write_charts(
+    content: Content, summary: pd.DataFrame, out: Path, *, day: date, respondents: int,
+    choices: bool = True,
+) -> list[Path]:  # fmt: skip
+    """Per language: the stance chart (`chart-<language>.png`), then, with `choices`, how
+    many chose each sector and market (`chart-sectors-<language>.png`, `chart-markets-...`)."""
     paths = []
     for language in LANGUAGES:
-        _ = translator(language).gettext
-        figure, axes = plt.subplots(figsize=(10, 1.1 * len(content.conclusions) + 1.6), dpi=110)
-        labels = []
-        for position, conclusion in enumerate(reversed(content.conclusions)):
-            row = rows.loc[conclusion.id]
-            counts = {v: int(row[f"stance_{v}"]) for v in range(1, 6)}
-            total = sum(counts.values()) or 1
-            left = 0.0
-            for value in (5, 4, 3, 2, 1):
-                share = 100 * counts[value] / total
-                label = content.stance_label(value)
-                legend = label(language) if label and position == 0 else None
-                axes.barh(position, share, left=left, color=colours[value], label=legend)
-                if share >= 7:
-                    axes.text(
-                        left + share / 2,
-                        position,
-                        f"{share:.0f}%",
-                        ha="center",
-                        va="center",
-                        fontsize=8,
-                    )
-                left += share
-            labels.append(
-                f"{conclusion.number}. {conclusion.title(language)} (n={sum(counts.values())})"
-            )
-        axes.set_yticks(range(len(labels)), labels)
-        axes.set_xlim(0, 100)
-        axes.set_xlabel("%")
-        axes.set_title(_("Stance on each conclusion"))
-        axes.legend(
-            loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=3, fontsize=8, frameon=False
+        figure = stance_figure(
+            content, summary, language=language, day=day, respondents=respondents
         )
-        figure.tight_layout()
-        path = out / f"chart-{language}.png"
-        figure.savefig(path, bbox_inches="tight")
-        plt.close(figure)
-        paths.append(path)
+        paths.append(_save(figure, out / f"chart-{language}.png"))
+        for question in (content.sectors, content.markets) if choices else ():
+            figure = choice_figure(question, summary, language=language, day=day)
+            paths.append(_save(figure, out / f"chart-{question.item}-{language}.png"))
     return paths
 
 
 def summary_text(
-    content: Content, people: dict[str, int], summary: pd.DataFrame, language: str,
-    *, voice_note: bool = False,
-) -> str:  # fmt: skip
-    """A few lines for a chat: how many, and how each conclusion fared."""
+    content: Content, people: dict[str, int], summary: pd.DataFrame, language: str
+) -> str:
+    """A few lines for a chat: how many, and how each conclusion fared.
+
+    A conclusion's share agreeing is of the stances given on it (its n); skips are counted
+    apart, and a conclusion nobody gave a stance on says so.
+    """
     _ = translator(language).gettext
     lines = [
         _("Creative Spark consultation: export pack"),
@@ -594,35 +841,34 @@ def summary_text(
     rows = summary[summary["option"] == ""].set_index("item")
     for conclusion in content.conclusions:
         row = rows.loc[conclusion.id]
-        agree = int(row["stance_4"]) + int(row["stance_5"])
-        answered = sum(int(row[f"stance_{v}"]) for v in range(1, 6))
-        share = f"{100 * agree / answered:.0f}%" if answered else "—"
-        lines.append(
-            _("{number}. {title}: {share} agree (of {count})").format(
-                number=conclusion.number,
-                title=conclusion.title(language),
-                share=share,
-                count=answered,
+        answered, skipped = int(row["answered"]), int(row["skipped"])
+        if answered:
+            agree = int(row["stance_4"]) + int(row["stance_5"])
+            fared = _("{share} agree or strongly agree (n = {count})").format(
+                share=f"{100 * agree / answered:.0f}%", count=answered
             )
-        )
-    if voice_note:
-        lines += [
-            "",
-            _("Voice comments are not in this pack: the bot adds them when it sends the pack."),
-        ]
+        else:
+            fared = _("no answers yet")
+        if skipped:
+            fared += "; " + _("skipped: {count}").format(count=skipped)
+        lines.append(f"{conclusion.number}. {conclusion.title(language)}: {fared}")
     return "\n".join(lines) + "\n"
+
+
+def _today(zone: tzinfo) -> date:
+    return datetime.now(zone).date()
 
 
 def build_pack(
     database: Path, out: Path, content: Content, *, zone: tzinfo, xlsx: bool = True,
-    charts: bool = True, voices_follow: bool = False,
+    charts: bool = True,
 ) -> tuple[list[Path], PackTimes]:  # fmt: skip
     """Write the export pack into `out`; return its files and how long each stage took.
 
     Everything is read from one online copy of the database, so every file tells of the same
     moment; with many respondents, answers.csv and the other tables are built at once from it
-    in two processes (two cores). `voices_follow`: whoever runs this (the bot) adds the voice
-    comments, listed in VOICE_LIST from the same moment.
+    in two processes (two cores). The voice comments are listed in VOICE_LIST (file name,
+    Telegram file id), from the same moment, for whoever can fetch them from Telegram.
     """
     out.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
@@ -636,10 +882,9 @@ def build_pack(
         if respondent_count(connection) >= PARALLEL_FROM:
             pool = ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn"))
             pending = pool.submit(write_tables, snapshot, out, content, zone, offset)
-        if voices_follow:
+        if voices := voice_comments(connection):
             (out / VOICE_LIST).write_text(
-                "".join(f"{name}\t{file_id}\n" for name, file_id in voice_comments(connection)),
-                encoding="utf-8",
+                "".join(f"{name}\t{file_id}\n" for name, file_id in voices), encoding="utf-8"
             )
         write_answers(
             connection, content, out / "answers.csv", answer_people(connection, offset), offset
@@ -664,13 +909,16 @@ def build_pack(
         files.append(write_xlsx(sheets, out / "answers.csv", out / "consultation.xlsx"))
     xlsx_done = time.perf_counter()
     if charts:
-        files.extend(write_charts(content, tables.summary, out))
+        files.extend(
+            write_charts(
+                content, tables.summary, out, day=_today(zone),
+                respondents=tables.stance_respondents,
+            )
+        )  # fmt: skip
     for language in LANGUAGES:
         path = out / f"summary-{language}.txt"
-        note = tables.has_voice and not voices_follow
         path.write_text(
-            summary_text(content, tables.people, tables.summary, language, voice_note=note),
-            encoding="utf-8",
+            summary_text(content, tables.people, tables.summary, language), encoding="utf-8"
         )
         files.append(path)
     done = time.perf_counter()
@@ -679,30 +927,34 @@ def build_pack(
     )
 
 
-def write_stance_charts(database: Path, out: Path, content: Content) -> list[Path]:
-    """Only the charts (/stats chart): the stance tallies, without the rest of the pack."""
+def write_stance_charts(
+    database: Path, out: Path, content: Content, *, zone: tzinfo
+) -> list[Path]:
+    """Only the stance charts (/stats chart), from the tallies, without the rest of the pack."""
     out.mkdir(parents=True, exist_ok=True)
-    connection = export_connection(database, LocalTime(UTC))
+    connection = export_connection(database, LocalTime(zone))
     try:
-        tallies = {row[0]: row[1:] for row in item_tallies(connection)}
+        tallies = item_tallies(connection)
+        respondents = stance_respondents(connection)
     finally:
         connection.close()
     rows = []
     for conclusion in content.conclusions:
-        counts = tallies.get(conclusion.id, (0,) * 10)[3:8]
+        tally = tallies.get(conclusion.id) or ItemTally.none(conclusion.id)
         rows.append(
             {"item": conclusion.id, "option": ""}
-            | {f"stance_{value}": count or 0 for value, count in enumerate(counts, start=1)}
+            | {f"stance_{value}": n for value, n in enumerate(tally.stances, start=1)}
         )
-    return write_charts(content, pd.DataFrame(rows), out)
+    return write_charts(
+        content, pd.DataFrame(rows), out, day=_today(zone), respondents=respondents,
+        choices=False,
+    )  # fmt: skip
 
 
 def write_pack(
     database: Path, out: Path, content: Content, *, zone: tzinfo, xlsx: bool = True,
-    charts: bool = True, voices_follow: bool = False,
+    charts: bool = True,
 ) -> list[Path]:  # fmt: skip
     """Write the export pack into `out` and return the files written."""
-    files, _ = build_pack(
-        database, out, content, zone=zone, xlsx=xlsx, charts=charts, voices_follow=voices_follow
-    )
+    files, _ = build_pack(database, out, content, zone=zone, xlsx=xlsx, charts=charts)
     return files

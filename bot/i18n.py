@@ -10,6 +10,7 @@ from pathlib import Path
 from bot.content import LANGUAGES
 
 LOCALES = Path(str(files("bot") / "locales"))
+LANGUAGE_NAMES = {"kk": "Қазақша", "ru": "Русский", "en": "English"}  # each in itself
 DOMAIN = "bot"
 
 

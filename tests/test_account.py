@@ -77,17 +77,24 @@ async def test_mydata_sends_a_file_with_everything_stored(bot: Harness) -> None:
     number = await bot.number(person)
     assert f": {number}" in body
     assert "Менің пікірім." in body
-    assert "2026-11-30T06:00:00+00:00" in body
     assert str(person.id) not in body
     _ = translator("kk").gettext
+    # 06:00 UTC is 11:00 in Asia/Almaty, the bot's zone; as Kazakh writes a date, not ISO.
+    moment = _("{day} November {year}").format(day=30, year=2026) + ", 11:00"
+    assert "2026-11-30T06:00:00+00:00" not in body
     stance = bot.content.stance_label(4)
     assert stance is not None and stance("kk") in body  # the stance, though m1 is still open
     for line in (
+        _("First contact: {moment}").format(moment=moment),
+        _("Consent given: {moment}").format(moment=moment),
         _("Consent text version: {version}").format(version=bot.content.version),
         _("Reminders sent: {count}").format(count=0),
         _("Reminders and news stopped (/stop): {answer}").format(answer=_("no")),
-        _("Detected language of your comments: {labels}").format(labels="1 / 6: kk"),
-        _("Telegram's language setting: {code}").format(code="en"),
+        _("Detected language of your comments: {labels}").format(labels="1 / 6: Қазақша"),
+        _("Telegram's language setting: {code}").format(code="English"),
+        _("Recruitment source: {source}").format(
+            source=_("none (you opened the bot without an invitation link)")
+        ),
     ):
         assert line in body, line
 

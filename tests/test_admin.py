@@ -33,10 +33,12 @@ async def test_the_owner_sees_the_statistics(bot: Harness) -> None:
     calls = await bot.send(owner, "/stats")
     text = calls[-1].text
     assert "Started: 2 · submitted: 1 · declined: 1" in text
-    assert "By language: kk: 1, ru: 1" in text
+    assert "By language: Қазақша: 1, Русский: 1" in text
     assert "Student: 2" in text
-    assert "direct: 2" in text
-    assert "1. A holistic, collective approach: 0 · 2 · 0 · 0 · 0" in text
+    assert "no invitation link: 2" in text
+    # The counts in the CSV files' order, 1 = strongly disagree ... 5 = strongly agree, named.
+    assert "1 = Strongly disagree · 2 = Disagree" in text and "5 = Strongly agree" in text
+    assert "1. A holistic, collective approach: 1: 0 · 2: 0 · 3: 0 · 4: 2 · 5: 0 (n = 2)" in text
 
 
 async def test_a_team_chat_may_ask_for_statistics(bot: Harness) -> None:
@@ -66,7 +68,10 @@ async def test_export_now_sends_the_pack_to_the_asker(bot: Harness) -> None:
     calls = await bot.send(owner, "/export")
     methods = [c.method for c in calls if c.params.get("chat_id") == OWNER]
     assert methods[:2] == ["sendMessage", "sendMessage"]
-    assert methods.count("sendDocument") == 3  # chart, workbook, zip
+    documents = [c.file_names["document"] for c in calls if c.method == "sendDocument"]
+    assert documents[:3] == ["chart-en.png", "chart-sectors-en.png", "chart-markets-en.png"]
+    assert documents[3:] == ["consultation.xlsx", documents[4]]  # the workbook, the zip
+    assert documents[4].endswith(".zip")
     assert len(list(bot.settings.export_dir.glob("on-demand/*/answers.csv"))) == 1
 
 

@@ -140,11 +140,15 @@ async def test_the_workbook_keeps_text_as_text(bot: Harness, tmp_path: Path) -> 
 
 
 async def test_the_charts_are_pictures(bot: Harness, tmp_path: Path) -> None:
-    """One PNG per language."""
+    """Per language a PNG of the stances, one of the sectors and one of the markets."""
     await populate(bot)
     files = write_pack(bot.settings.db, tmp_path, bot.content, zone=ALMATY, xlsx=False)
     charts = [f for f in files if f.suffix == ".png"]
-    assert len(charts) == 3
+    assert sorted(f.name for f in charts) == sorted(
+        f"chart-{kind}{language}.png"
+        for kind in ("", "sectors-", "markets-")
+        for language in ("kk", "ru", "en")
+    )
     assert all(f.read_bytes().startswith(b"\x89PNG") for f in charts)
 
 

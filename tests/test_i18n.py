@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
-from babel.messages.catalog import Message
+from babel.messages.catalog import Catalog, Message
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
@@ -30,13 +30,16 @@ def used_in_code() -> dict[str, tuple[str, ...] | str]:
     return found
 
 
-def catalog(language: str):
+def catalog(language: str) -> Catalog:
+    """The catalog of `language`, as its .po file holds it."""
     with (LOCALES / language / "LC_MESSAGES" / "bot.po").open("rb") as handle:
         return read_po(handle, locale=language)
 
 
 def translations(entry: Message) -> list[str]:
-    return list(entry.string) if isinstance(entry.string, tuple) else [entry.string]
+    """An entry's translation, or each of its plural forms; an untranslated one as ""."""
+    string = entry.string
+    return list(string) if isinstance(string, tuple | list) else [string or ""]
 
 
 def test_the_code_asks_for_texts() -> None:
@@ -101,7 +104,7 @@ def test_plural_forms_match_the_language(language: str) -> None:
     plurals = [m for m in po if m.id and isinstance(m.id, tuple)]
     assert plurals
     for entry in plurals:
-        assert len(entry.string) == po.num_plurals
+        assert len(translations(entry)) == po.num_plurals
 
 
 def test_russian_plurals_pick_the_right_form() -> None:

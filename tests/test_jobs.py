@@ -442,22 +442,21 @@ async def test_the_weekly_pack_goes_to_every_team_chat_once(bot: Harness) -> Non
     local(bot, 9, 0)
     await run(bot, jobs.WEEKLY_EXPORT)
     to_team = [c for c in bot.api.calls if c.params.get("chat_id") == TEAM]
-    assert [c.method for c in to_team] == [
-        "sendMessage",
-        "sendDocument",
-        "sendDocument",
-        "sendDocument",
-    ]
+    assert [c.method for c in to_team] == ["sendMessage"] + ["sendDocument"] * 5
     assert "Creative Spark" in to_team[0].text
-    assert "Voice comments are not" not in to_team[0].text  # the bot added them
+    assert "voice comment" not in to_team[0].text  # the bot added them: none is missing
     folder = bot.settings.export_dir / "2026-11-30"
     assert (folder / "answers.csv").exists() and (folder / "voice").is_dir()
     assert len(list((folder / "voice").glob("*.ogg"))) == 1
     assert not list(folder.glob(".*"))  # neither the voice list nor the snapshot is left
     sent_names = [c.file_names["document"] for c in to_team[1:]]
-    assert sent_names == ["chart-en.png", "consultation.xlsx", "creative-spark-2026-11-30.zip"]
+    # The stance chart, the sectors' and the markets', then the workbook and the whole pack.
+    assert sent_names == [
+        "chart-en.png", "chart-sectors-en.png", "chart-markets-en.png", "consultation.xlsx",
+        "creative-spark-2026-11-30.zip",
+    ]  # fmt: skip
     await run(bot, jobs.WEEKLY_EXPORT)
-    assert len([c for c in bot.api.calls if c.params.get("chat_id") == TEAM]) == 4
+    assert len([c for c in bot.api.calls if c.params.get("chat_id") == TEAM]) == 6
     await bot.restart()
     assert bot.app.job_queue.get_jobs_by_name(jobs.CATCH_UP) == ()  # type: ignore[union-attr]
 
@@ -502,15 +501,9 @@ async def test_a_weekly_export_that_fails_is_retried_and_the_team_told(bot: Harn
     bot.settings.content = good
     await retry.run(bot.app)
     to_team = [c.method for c in bot.api.calls if c.params.get("chat_id") == TEAM]
-    assert to_team == [
-        "sendMessage",
-        "sendMessage",
-        "sendDocument",
-        "sendDocument",
-        "sendDocument",
-    ]
+    assert to_team == ["sendMessage", "sendMessage"] + ["sendDocument"] * 5  # 3 charts, 2 files
     await run(bot, jobs.WEEKLY_EXPORT)  # the occurrence is done now
-    assert len([c for c in bot.api.calls if c.params.get("chat_id") == TEAM]) == 5
+    assert len([c for c in bot.api.calls if c.params.get("chat_id") == TEAM]) == 7
 
 
 async def test_the_daily_backup_keeps_the_last_seven(bot: Harness) -> None:

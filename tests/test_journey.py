@@ -34,9 +34,11 @@ async def test_a_complete_journey_in_each_language(bot: Harness, language: str) 
     await bot.tap(person, f"c:lang:{language}")
     assert t(language, "First, are you 18 or older?") in bot.last(person).text
     await bot.tap(person, "c:age:y")
-    consent = bot.last(person).text
+    consent = bot.last(person).text  # in short: the full information is a button away
     assert "/delete" in consent and "/mydata" in consent
-    assert bot.content.consent.render(language) == consent
+    assert bot.content.consent.render_summary(language) == consent
+    await bot.tap(person, "c:info:cons")
+    assert bot.content.consent.render(language) == bot.last(person).text
     await bot.tap(person, "c:cons:y")
     await bot.tap(person, "c:quote:y")
     await bot.tap(person, "c:news:y")
@@ -251,7 +253,7 @@ async def test_declining_stores_only_the_refusal(bot: Harness) -> None:
     assert (await bot.participant(person)).status == "declined"
     assert bot.report(people_counts)["started"] == 0
     await bot.send(person, "/start")
-    assert bot.offered(person) == ["c:cons:y", "c:cons:n"]
+    assert bot.offered(person) == ["c:cons:y", "c:cons:n", "c:info:cons"]
 
 
 @pytest.mark.parametrize(
@@ -352,12 +354,15 @@ async def test_text_after_submitting_gets_one_hint(bot: Harness) -> None:
 
 
 async def test_before_choosing_a_language_telegrams_suggestion_is_used(bot: Harness) -> None:
-    """/help before the language choice answers in the language Telegram suggests."""
+    """/help before the language choice answers in the language Telegram suggests; the
+    language choice follows it, its buttons on the newest message."""
     person = Person(115, language_code="kk")
     await bot.send(person, "/start")
+    choice = bot.last(person)
     calls = await bot.send(person, "/help")
-    assert [c.method for c in calls] == ["sendMessage"]  # the help, and no error after it
+    assert [c.method for c in calls] == ["sendMessage", "sendMessage"]  # and no error after
     assert t("kk", "/help: this message") in calls[0].text
+    assert calls[-1].buttons == choice.buttons
 
 
 async def test_a_reply_in_another_language_offers_once_to_switch(bot: Harness) -> None:

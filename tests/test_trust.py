@@ -193,7 +193,7 @@ def _fewer(tmp_path: Path) -> Content:
     text = text[:start] + text[end:]
     group = text.index('[[groups]]\nid = "student"')
     text = text[:group] + text[text.index("[[groups]]", group + 5) :]
-    text = text.replace("version = 2", "version = 3", 1)
+    text = text.replace("version = 3", "version = 4", 1)
     path = tmp_path / "fewer.toml"
     path.write_text(text, encoding="utf-8")
     return load_content(path)

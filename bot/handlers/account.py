@@ -49,6 +49,7 @@ async def stop_command(update: Update, context: BotContext) -> None:
     await turn.say(
         turn._("You will get no more reminders or news from this bot. Send /start to undo this.")
     )
+    await turn.ask_again()
 
 
 async def delete_command(update: Update, context: BotContext) -> None:
@@ -93,7 +94,7 @@ async def on_delete_tap(update: Update, context: BotContext) -> None:
         await query.edit_message_reply_markup(reply_markup=None)
     if tap.value != j.YES:
         await turn.say(_("Nothing was deleted."))
-        await turn.show_current()
+        await turn.ask_again()
         return
     # The team hears of the number in the next hourly digest (jobs.withdrawals), and the
     # bot's own packs and backups on the server are cleaned of it before that.
@@ -113,10 +114,12 @@ async def mydata_command(update: Update, context: BotContext) -> None:
     if turn is None:
         return
     facts = await context.services.repo.stored_facts(turn.p.user_id)
-    report = data_report(turn.views, await turn.answers(), facts)
+    zone = context.services.settings.zone
+    report = data_report(turn.views, await turn.answers(), facts, zone=zone)
     await context.bot.send_document(
         turn.p.chat_id,
         document=io.BytesIO(report.encode("utf-8")),
         filename="my-data.txt",
         caption=turn._("Everything this bot holds about you."),
     )
+    await turn.ask_again()

@@ -21,8 +21,7 @@ from telegram.ext import ApplicationHandlerStop
 
 from bot.content import LANGUAGES
 from bot.handlers.team import Locale, refuse
-from bot.handlers.views import LANGUAGE_NAMES
-from bot.i18n import N_
+from bot.i18n import LANGUAGE_NAMES, N_
 from bot.jobs.sending import progress_text, send_broadcast_message
 from bot.services import BotContext, Services
 from bot.storage.records import Broadcast
@@ -109,7 +108,7 @@ async def broadcast_command(update: Update, context: BotContext) -> None:
         _("New broadcast. Will you write one text for everyone, or one per language?"),
         reply_markup=_keyboard(
             [_button(_("One text for everyone"), number, "mode", "all")],
-            [_button(_("A text per language (kk, ru, en)"), number, "mode", "each")],
+            [_button(_("One text per language"), number, "mode", "each")],
             [_button(_("Cancel"), number, "cancel")],
         ),
     )

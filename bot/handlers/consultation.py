@@ -14,11 +14,24 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.commands import RESPONDENT_COMMANDS
 from bot.content import LANGUAGES
-from bot.handlers.steps import KINDS, StepKind
+from bot.handlers.steps import KINDS, StepKind, multi
 from bot.handlers.steps import comment as comments
+from bot.handlers.steps.gates import full_information, information_button
 from bot.handlers.turn import Turn, send_screen
-from bot.handlers.views import LANGUAGE_NAMES, language_offer, language_screen
-from bot.journey import CONTINUE, START_OVER, WIPE, Kind, Pseudo, Step, Tap, parse_callback
+from bot.handlers.views import Screen, language_offer, language_screen
+from bot.i18n import LANGUAGE_NAMES, translator
+from bot.journey import (
+    CONTINUE,
+    DIRECT,
+    START_OVER,
+    UNREGISTERED,
+    WIPE,
+    Kind,
+    Pseudo,
+    Step,
+    Tap,
+    parse_callback,
+)
 from bot.langid import detect_language
 from bot.services import BotContext
 from bot.storage.records import Participant
@@ -28,7 +41,6 @@ logger = logging.getLogger(__name__)
 SOURCE_CODE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 WORD = re.compile(r"[^\W\d_]{2,}")
 CLEAR_WORDS = 2  # a reply of two words or more shows the language it is written in
-DIRECT, UNREGISTERED = "direct", "unregistered"
 
 
 async def _new_participant(
@@ -91,6 +103,7 @@ async def start(update: Update, context: BotContext) -> None:
         await _greet(update, context, context.args[0] if context.args else None)
         return
     turn = Turn(update, context, participant)
+    welcomed = participant.stopped
     if participant.stopped:
         async with repo.transaction():
             await repo.set_stopped(participant.user_id, stopped=False)
@@ -111,7 +124,7 @@ async def start(update: Update, context: BotContext) -> None:
         await turn.show_current()
         return
     if participant.status == "in_progress":
-        await turn.send(turn.views.resume())
+        await turn.send(turn.views.resume(welcome=not welcomed))  # one welcome back is enough
         return
     await turn.show_current()
 
@@ -124,28 +137,50 @@ async def choose_language_command(update: Update, context: BotContext) -> None:
     await send_screen(
         context,
         participant.chat_id,
-        language_screen(participant.language or participant.language_code),
+        language_screen(
+            participant.language or participant.language_code,
+            welcome=participant.step == Step.LANGUAGE,  # mid-way, a welcome would be odd
+        ),
+    )
+
+
+def _about(language: str, count: int) -> str:
+    """What the bot is, in `language`."""
+    return (
+        translator(language)
+        .ngettext(
+            "This bot asks for your views on {count} conclusion about developing the Creative "
+            "Industries in Kazakhstan.",
+            "This bot asks for your views on {count} conclusions about developing the Creative "
+            "Industries in Kazakhstan.",
+            count,
+        )
+        .format(count=count)
     )
 
 
 async def help_command(update: Update, context: BotContext) -> None:
-    """Explain what the bot is and which commands it knows, then repeat the current question."""
+    """Explain what the bot is and which commands it knows, offer the full information about
+    the consultation, then repeat the current question."""
     turn = await current_turn(update, context)
     if turn is None:
         return
     _ = turn._
     count = len(turn.journey.conclusions)
-    about = turn.views.ngettext(
-        "This bot asks for your views on {count} conclusion about developing the Creative "
-        "Industries in Kazakhstan.",
-        "This bot asks for your views on {count} conclusions about developing the Creative "
-        "Industries in Kazakhstan.",
-        count,
-    ).format(count=count)
+    choosing = turn.p.step == Step.LANGUAGE  # no language chosen yet: what it is, in all three
+    languages = LANGUAGES if choosing else (turn.views.language,)
+    about = [_about(language, count) for language in languages]
     lines = [_(command.help) for command in RESPONDENT_COMMANDS if command.help]
-    await turn.say("\n".join((about, "", *lines)))
-    if turn.p.step != Step.LANGUAGE:
-        await turn.show_current()
+    await turn.send(
+        Screen(
+            ("\n".join((*about, "", *lines)),),
+            InlineKeyboardMarkup([[information_button(turn.views)]]),
+        )
+    )
+    if choosing:
+        await turn.show_current()  # the language choice, its buttons last
+    else:
+        await turn.ask_again()
 
 
 async def unknown_command(update: Update, context: BotContext) -> None:
@@ -256,18 +291,31 @@ async def _resume(turn: Turn, tap: Tap) -> None:
         async with turn.repo.transaction():
             await turn.repo.start_over(turn.p.respondent_id)
             await turn.enter(turn.journey.questions[0], editing=False)
-    await turn.advance(turn.tapped_label())
+    await turn.advance(turn.tapped_label(), resumed=tap.value == CONTINUE)
 
 
 async def _stay(turn: Turn, tap: Tap) -> None:
-    """The offer to switch language, declined."""
+    """The offer to switch language, declined: the current question again below it."""
     await turn.query.answer()
     await turn.mark(turn.tapped_label())
+    await turn.ask_again()
 
 
 async def _chosen(turn: Turn, tap: Tap) -> None:
-    """The inert button left on an answered question."""
+    """The inert button left on an answered question: say where the live one is."""
+    await turn.query.answer(turn._("Already answered: the current question is below."))
+
+
+async def _information(turn: Turn, tap: Tap) -> None:
+    """The consent's full information (from the consent's summary or /help); then the
+    question: at the consent its two answers come with the text."""
+    if tap.value != Step.CONSENT:
+        await turn.refuse_tap("forged")
+        return
     await turn.query.answer()
+    await turn.send(full_information(turn.views))
+    if turn.p.step != Step.CONSENT:
+        await turn.ask_again()
 
 
 # Callback steps that are not the current question's: valid whatever the current step is.
@@ -276,6 +324,7 @@ _PSEUDO: dict[str, Callable[[Turn, Tap], Awaitable[None]]] = {
     Pseudo.RESUME: _resume,
     Pseudo.STAY: _stay,
     Pseudo.CHOSEN: _chosen,
+    Pseudo.INFO: _information,
     Step.LANGUAGE: _choose_language,
 }
 
@@ -289,7 +338,13 @@ async def on_text(update: Update, context: BotContext) -> None:
     turn = await current_turn(update, context)
     if turn is None or message is None:
         return
-    target = turn.journey.comment_target(turn.p.step)
+    step = turn.p.step
+    at_multi = turn.journey.kind(step) is Kind.MULTI
+    chosen: tuple[str, ...] = ()
+    if at_multi:  # text says what Other means, once it is chosen
+        answer = await turn.answer(turn.journey.item(step) or "")
+        chosen = answer.choices if answer else ()
+    target = turn.journey.comment_target(step, chosen=chosen)
     if target is None or turn.p.respondent_id is None:
         await turn.hint(_expected_hint(turn))
         return
@@ -311,13 +366,18 @@ async def on_text(update: Update, context: BotContext) -> None:
         if check:
             await turn.repo.set_language_checked(turn.p.user_id)
         await turn.enter(turn.p.step)
-    if not part.added:
+    if at_multi:
+        note = None if part.added else turn.views.limit_reached("part")
+        await turn.send(multi.other_saved(turn.views, step, await turn.answer(item), note=note))
+        if not part.added:
+            return
+    elif not part.added:
         await _comment_full(turn, early)
         return
-    if early:
+    elif early:
         await _saved_before_stance(turn)
     else:
-        await turn.send(comments.saved(turn.views, turn.p.step, part.comment, None))
+        await turn.send(comments.saved(turn.views, step, part.comment, None))
     if check and written_in and written_in != turn.views.language:
         await turn.send(language_offer(written_in, turn.views.language))
 
@@ -353,6 +413,15 @@ async def on_voice(update: Update, context: BotContext) -> None:
         return
     item, early = target
     voice = message.voice
+    duration = int(voice.to_dict().get("duration", 0))  # seconds, whatever PTB_TIMEDELTA
+    if duration <= 0:  # a tap on the microphone, nothing recorded: nothing to keep
+        await turn.hint(
+            turn._(
+                "That voice message is empty: nothing was recorded. Please record it again, "
+                "or type your comment."
+            )
+        )
+        return
     async with turn.repo.transaction():
         added = await turn.repo.save_voice(
             turn.p.respondent_id,
@@ -360,7 +429,7 @@ async def on_voice(update: Update, context: BotContext) -> None:
             message_id=message.message_id,
             file_id=voice.file_id,
             unique_id=voice.file_unique_id,
-            duration=int(voice.to_dict().get("duration", 0)),  # seconds, whatever PTB_TIMEDELTA
+            duration=duration,
             version=turn.services.content.version,
             now=turn.now,
         )

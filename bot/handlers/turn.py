@@ -15,7 +15,7 @@ from telegram import CallbackQuery, Message, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
-from bot.handlers.steps import screen
+from bot.handlers.steps import prompt, screen
 from bot.handlers.views import Screen, Views, chosen_keyboard
 from bot.journey import Step
 from bot.services import BotContext
@@ -95,9 +95,31 @@ class Turn:
         """Send one short message."""
         await self.send(Screen((text,)))
 
-    async def show_current(self) -> None:
-        """Ask the current question again (or show the review, or the thank-you)."""
-        await self.send(screen(self.views, self.p.step, await self.answers()))
+    async def show_current(
+        self, *, brief: bool = False, note: str | None = None, resumed: bool = False
+    ) -> None:
+        """Ask the current question again (or show the review, or the thank-you), after `note`.
+
+        `brief`: a long screen (the consent, the review) is not sent whole again: only its short
+        prompt and its buttons, in one message with the note. `resumed`: for someone coming
+        back to it, with what they need to pick up the thread.
+        """
+        answers = await self.answers()
+        shown = screen(self.views, self.p.step, answers, resumed=resumed)
+        short = prompt(self.views, self.p.step, answers) if brief and shown.long else shown
+        if short.blocks != shown.blocks:  # the prompt, under the note, in one message
+            await self.send(Screen((*([note] if note else []), *short.blocks), short.keyboard))
+            return
+        if note:
+            await self.say(note)
+        await self.send(shown)
+
+    async def ask_again(self) -> None:
+        """After an interjection (the help, a file, the offer to switch language): the current
+        question again, briefly, so its live buttons are on the newest message. Nothing after
+        the thank-you or a refusal, which ask nothing."""
+        if self.p.step not in (Step.DONE, Step.DECLINED):
+            await self.show_current(brief=True)
 
     async def enter(self, step: str, *, editing: bool | None = None) -> None:
         """Move to `step` (inside a transaction): store it and note the item as reached.
@@ -114,11 +136,14 @@ class Turn:
             )
 
     async def hint(self, text: str) -> None:
-        """Say what went wrong, briefly, then ask the current question again."""
-        if self.p.step != Step.LANGUAGE:  # the language screen is its own (trilingual) hint
-            await self.say(f"<i>{text}</i>")
-        if self.p.step not in (Step.DONE, Step.DECLINED):  # no question: the hint says it all
+        """Say what went wrong, briefly, then ask the current question again (only its short
+        prompt, with the hint, when the screen is long)."""
+        if self.p.step == Step.LANGUAGE:  # the language screen is its own (trilingual) hint
             await self.show_current()
+        elif self.p.step in (Step.DONE, Step.DECLINED):  # no question: the hint says it all
+            await self.say(f"<i>{text}</i>")
+        else:
+            await self.show_current(brief=True, note=f"<i>{text}</i>")
 
     # Taps -------------------------------------------------------------------------------------
 
@@ -147,13 +172,14 @@ class Turn:
         with contextlib.suppress(BadRequest):
             await self.query.edit_message_reply_markup(reply_markup=chosen_keyboard(label))
 
-    async def advance(self, label: str | None) -> None:
-        """After the answer's writes were committed: mark the choice, then show the next step."""
+    async def advance(self, label: str | None, *, resumed: bool = False) -> None:
+        """After the answer's writes were committed: mark the choice, then show the next step
+        (`resumed`: as for someone coming back to it)."""
         await self.query.answer()
         if label:
             await self.mark(label)
         await self.reload()
-        await self.show_current()
+        await self.show_current(resumed=resumed)
 
     async def refuse_tap(self, why: str) -> None:
         """A button from an earlier question, or data this bot never sent: hint, ask again."""
@@ -161,7 +187,11 @@ class Turn:
         await self.query.answer(
             self._("That button belongs to an earlier question. Here is the current one.")
         )
+        await self.clear_keyboard()
+        await self.show_current(brief=True)
+
+    async def clear_keyboard(self) -> None:
+        """Take the buttons off the tapped message: newer ones below are the live ones."""
         # Already without a keyboard, or too old to edit: nothing to tidy then.
         with contextlib.suppress(BadRequest):
             await self.query.edit_message_reply_markup(reply_markup=None)
-        await self.show_current()

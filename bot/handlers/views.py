@@ -9,14 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime, tzinfo
 from html import escape
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.content import LANGUAGES, Content, Option
-from bot.i18n import format_number, language_for, translator
+from bot.i18n import LANGUAGE_NAMES, N_, format_number, language_for, translator
 from bot.journey import (
     CONTINUE,
+    KEEP,
     PREFER_NOT_VALUE,
     SKIP,
     SKIPPED_VALUE,
@@ -30,9 +32,25 @@ from bot.journey import (
 from bot.storage.records import COMMENT_LIMIT, VOICE_LIMIT, Answer, Participant
 
 MESSAGE_BUDGET = 4000  # below Telegram's 4096, leaving room for HTML entities' expansion
+LONG_SCREEN = 500  # characters: a screen longer than this is not re-sent whole after a hint
+BUTTON_WIDTH = 30  # characters a button alone in its row shows on a phone
 EXCERPT = 600  # characters: a comment longer than this is shown by its opening words
 EXCERPT_OPENING = 300
-LANGUAGE_NAMES = {"kk": "Қазақша", "ru": "Русский", "en": "English"}
+# A date as each language writes it, the month named; the language orders day, month and year.
+MONTHS = (
+    N_("{day} January {year}"),
+    N_("{day} February {year}"),
+    N_("{day} March {year}"),
+    N_("{day} April {year}"),
+    N_("{day} May {year}"),
+    N_("{day} June {year}"),
+    N_("{day} July {year}"),
+    N_("{day} August {year}"),
+    N_("{day} September {year}"),
+    N_("{day} October {year}"),
+    N_("{day} November {year}"),
+    N_("{day} December {year}"),
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +76,13 @@ class Screen:
             texts.append(current)
         return texts
 
+    @property
+    def long(self) -> bool:
+        """Whether the screen fills a phone: more than one message, or more than LONG_SCREEN
+        characters. A hint then repeats its short prompt instead of the whole of it."""
+        texts = self.messages()
+        return len(texts) > 1 or sum(len(text) for text in texts) > LONG_SCREEN
+
 
 def split_plain(text: str, limit: int = MESSAGE_BUDGET // 2) -> list[str]:
     """Split user text into escaped pieces that fit a message, at line or word boundaries."""
@@ -81,8 +106,10 @@ def button(label: str, step: str, value: str, flag: bool | None = None) -> Inlin
 
 
 def chosen_keyboard(label: str) -> InlineKeyboardMarkup:
-    """The keyboard left on an answered question: one inert button showing the choice."""
-    return InlineKeyboardMarkup([[button(f"✓ {label}", Pseudo.CHOSEN, "0")]])
+    """The keyboard left on an answered question: one inert button showing the choice, ticked
+    once (a re-picked answer's label is ticked already)."""
+    ticked = label if label.startswith("✓ ") else f"✓ {label}"
+    return InlineKeyboardMarkup([[button(ticked, Pseudo.CHOSEN, "0")]])
 
 
 def marked(label: str, stored: bool) -> str:
@@ -131,6 +158,14 @@ class Views:
         """Skip, then Back."""
         return [button(skip_label or self._("Skip »"), step, SKIP), *self.back_row(step)]
 
+    def keep_row(self, step: str, answer: str) -> list[InlineKeyboardButton]:
+        """Keep the stored answer `answer` (while editing from the review): named when the
+        name fits the button, else 'Keep my answer' (the answer is ticked above it)."""
+        label = self._("Keep: {answer}").format(answer=answer)
+        if len(label) > BUTTON_WIDTH:
+            label = self._("Keep my answer")
+        return [button(label, step, KEEP)]
+
     def conclusion_header(self, number: int) -> str:
         """'3 / 6 · Title' in bold."""
         conclusion = self.content.conclusions[number - 1]
@@ -140,12 +175,24 @@ class Views:
         )
 
     def voice_note(self, count: int, seconds: int) -> str:
-        """'🎙 2 voice messages (1:42 in all)'."""
+        """'🎙 2 voice messages (1:42 in all)'; an hour or more as h:mm:ss."""
+        hours, rest = divmod(seconds, 3600)
+        minutes, seconds = divmod(rest, 60)
+        duration = f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"
         return self.ngettext(
             "🎙 {count} voice message ({duration})",
             "🎙 {count} voice messages ({duration} in all)",
             count,
-        ).format(count=count, duration=f"{seconds // 60}:{seconds % 60:02d}")
+        ).format(count=count, duration=duration)
+
+    def moment(self, stored: str | None, zone: tzinfo) -> str:
+        """A stored time (ISO 8601) as the respondent reads it, in the bot's time zone:
+        '2 December 2026, 14:05'; '—' when there is none."""
+        if not stored:
+            return "—"
+        local = datetime.fromisoformat(stored).astimezone(zone)
+        date = self._(MONTHS[local.month - 1]).format(day=local.day, year=local.year)
+        return f"{date}, {local:%H:%M}"
 
     def limit_reached(self, what: str) -> str:
         """Why a comment part ("part"), an edit ("edit") or a voice message ("voice") was not
@@ -232,11 +279,17 @@ class Views:
         )
         return Screen(tuple(blocks))
 
-    def resume(self) -> Screen:
-        """The offer to a returning respondent."""
+    def resume(self, *, welcome: bool = True) -> Screen:
+        """The offer to a returning respondent; without its welcome when they were just
+        welcomed back (after /stop)."""
         _ = self._
+        question = (
+            _("Welcome back! Would you like to continue where you left off?")
+            if welcome
+            else _("Would you like to continue where you left off?")
+        )
         return Screen(
-            (_("Welcome back! Would you like to continue where you left off?"),),
+            (question,),
             InlineKeyboardMarkup(
                 [
                     [button(_("▶️ Continue where I left off"), Pseudo.RESUME, CONTINUE)],
@@ -259,12 +312,22 @@ class Views:
         )
 
 
-def language_screen(suggested: str | None) -> Screen:
-    """The trilingual language choice, state language first, Telegram's suggestion marked."""
-    prompt = "\n".join(
-        translator(language).gettext("Welcome! Please choose your language.")
-        for language in LANGUAGES
+def language_name(code: str | None) -> str:
+    """A language code as people read it: 'kk' → 'Қазақша' (a code the bot has not: as it is)."""
+    if not code:
+        return "—"
+    return LANGUAGE_NAMES.get(code[:2].lower(), code)
+
+
+def language_screen(suggested: str | None, *, welcome: bool = True) -> Screen:
+    """The trilingual language choice, state language first, Telegram's suggestion marked; the
+    welcome only for a newcomer (/language later asks for the language and nothing else)."""
+    msgid = (
+        N_("Welcome! Please choose your language.")
+        if welcome
+        else N_("Choose the bot's language.")
     )
+    prompt = "\n".join(translator(language).gettext(msgid) for language in LANGUAGES)
     rows = []
     for language in LANGUAGES:
         mark = " ✓" if suggested and suggested.lower().startswith(language) else ""

@@ -13,12 +13,15 @@ import logging
 import os
 import shutil
 import zipfile
+from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from pathlib import Path
 
+from telegram import Bot
 from telegram.error import Forbidden, TelegramError
 
 from bot.config import Settings
+from bot.content import LANGUAGES
 from bot.i18n import translator
 from bot.jobs.child import run_python
 from bot.jobs.sending import TEAM_LANGUAGE
@@ -36,6 +39,7 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 ADHOC = "on-demand"  # BOT_EXPORT_DIR/on-demand/<time>/: packs made by /export and /stats chart
 ADHOC_KEPT = 5
 TELEGRAM_FILE_LIMIT = 49 * 2**20  # sendDocument takes 50 MB from the public Bot API
+CHOICES = ("sectors", "markets")  # the items with a chart of their options beside the stances
 
 
 def last_occurrence(settings: Settings, now: datetime) -> datetime:
@@ -124,24 +128,77 @@ async def build_pack(services: Services, folder: Path, *options: str) -> list[Pa
     return [Path(line) for line in out.splitlines() if line.strip()]
 
 
-async def download_voices(context: BotContext, folder: Path) -> int:
-    """Fetch the voice comments the export listed from Telegram into the pack's voice/ folder."""
+@dataclass(frozen=True)
+class VoiceFetch:
+    """What became of the voice comments a pack lists: the files fetched, how many listed."""
+
+    fetched: list[Path]
+    listed: int
+    error: str | None = None  # the first failure, for whoever reports it
+
+    @property
+    def missing(self) -> int:
+        """How many of the listed voice comments are not in the pack."""
+        return self.listed - len(self.fetched)
+
+
+async def download_voices(bot: Bot | None, folder: Path) -> VoiceFetch:
+    """Fetch the voice comments the export listed from Telegram into the pack's voice/ folder.
+
+    Without a bot (the command line without BOT_TOKEN, or Telegram out of reach) none is
+    fetched. Either way the listing goes, and a pack that lacks some says how many in its
+    summaries.
+    """
     listing = folder / VOICE_LIST
     if not listing.exists():
-        return 0
+        return VoiceFetch([], 0)
     voices = [line.split("\t") for line in listing.read_text(encoding="utf-8").splitlines()]
     listing.unlink()
-    fetched = 0
+    fetched: list[Path] = []
+    errors: list[str] = []
     for name, file_id in voices:
+        if bot is None:
+            break
         target = folder / name
         private_folder(target.parent)
         try:
-            telegram_file = await context.bot.get_file(file_id)
+            telegram_file = await bot.get_file(file_id)
             await telegram_file.download_to_drive(target)
-            fetched += 1
-        except TelegramError as error:
-            logger.warning("a voice comment could not be fetched: %s", error.message)
-    return fetched
+            fetched.append(target)
+        except TelegramError as failure:
+            errors.append(failure.message)
+        except OSError as failure:  # the pack's disk, not Telegram
+            errors.append(str(failure))
+    result = VoiceFetch(fetched, len(voices), errors[0] if errors else None)
+    if result.missing:
+        if bot is not None:
+            logger.warning(
+                "%d of %d voice comments could not be fetched: %s",
+                result.missing, result.listed, result.error,
+            )  # fmt: skip
+        note_missing_voices(folder, result.missing)
+    return result
+
+
+def note_missing_voices(folder: Path, missing: int) -> None:
+    """Say in each of the pack's summaries how many voice comments it lacks."""
+    for language in LANGUAGES:
+        path = folder / f"summary-{language}.txt"
+        if not path.exists():
+            continue
+        note = (
+            translator(language)
+            .ngettext(
+                "{count} voice comment is not in this pack: it could not be fetched from"
+                " Telegram.",
+                "{count} voice comments are not in this pack: they could not be fetched from"
+                " Telegram.",
+                missing,
+            )
+            .format(count=missing)
+        )
+        with path.open("a", encoding="utf-8") as summary:
+            summary.write(f"\n{note}\n")
 
 
 def prune_adhoc(services: Services) -> None:
@@ -183,18 +240,26 @@ async def _send_pack(
     context: BotContext, services: Services, folder: Path, chats: list[int], *, language: str
 ) -> None:
     files = await build_pack(services, folder, "--voices-follow")
-    await download_voices(context, folder)
+    await download_voices(context.bot, folder)
     if withdrawn := await services.repo.withdrawals(awaiting="purge"):
         await purge_copies(services, withdrawn, folder)
     archive = await asyncio.to_thread(zip_pack, folder, files)
     _ = translator(language).gettext
     summary = (folder / f"summary-{language}.txt").read_text(encoding="utf-8")
-    chart = folder / f"chart-{language}.png"
+    # The stance chart, then how many chose each sector and market, in the chat's language.
+    charts = [
+        chart
+        for name in (
+            f"chart-{language}.png",
+            *(f"chart-{item}-{language}.png" for item in CHOICES),
+        )
+        if (chart := folder / name).exists()
+    ]
     workbook = folder / "consultation.xlsx"
     for chat_id in chats:
         try:
             await context.bot.send_message(chat_id, summary, parse_mode=None)
-            if chart.exists():
+            for chart in charts:
                 await context.bot.send_document(chat_id, chart, filename=chart.name)
             for document in (workbook, archive):
                 if document.stat().st_size > TELEGRAM_FILE_LIMIT:

@@ -6,10 +6,13 @@ from the same order, so no handler names the step that follows its own. No teleg
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from bot.content import Content
 from bot.journey.items import Item, items
 from bot.journey.steps import (
     CHOICES,
+    OTHER,
     PROFILE,
     PROFILE_STEPS,
     Kind,
@@ -68,11 +71,21 @@ class Journey:
         """Whether the step accepts typed text and voice messages."""
         return self.kind(step) is Kind.COMMENT
 
-    def comment_target(self, step: str) -> tuple[str, bool] | None:
+    def comment_target(
+        self, step: str, *, chosen: Collection[str] = ()
+    ) -> tuple[str, bool] | None:
         """The item a typed or spoken comment sent at `step` belongs to, and whether it comes
-        before the stance: people often type their opinion first, and it is kept."""
+        before the stance: people often type their opinion first, and it is kept.
+
+        At a multi-choice step whose `chosen` options include Other, typed text says what the
+        respondent means by it, and is kept as that answer's comment.
+        """
         kind, item = self.kind(step), self.item(step)
-        if item is None or kind not in (Kind.COMMENT, Kind.STANCE):
+        if item is None:
+            return None
+        if kind is Kind.MULTI:
+            return (item, False) if OTHER in chosen else None
+        if kind not in (Kind.COMMENT, Kind.STANCE):
             return None
         return item, kind is Kind.STANCE
 

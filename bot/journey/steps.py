@@ -42,6 +42,7 @@ class Pseudo(StrEnum):
     STAY = "stay"  # the offer to switch language, declined
     CHOSEN = "x"  # the inert button left on an answered question
     DELETE = "del"  # /delete's confirmation (c:del:y, c:del:n)
+    INFO = "info"  # the consent's full information (c:info:cons), from the consent or /help
 
 
 class Kind(StrEnum):
@@ -73,12 +74,21 @@ SKIP = "_skip"
 PREFER_NOT = "_pns"
 DONE_VALUE = "_done"
 NONE_VALUE = "_none"
-REMOVE_VALUE = "_del"
+REMOVE_VALUE = "_del"  # asks first: Yes, remove (REMOVE_CONFIRMED) or No, keep it (KEEP)
+REMOVE_CONFIRMED = "_dely"
+KEEP = "_keep"  # leave the stored answer as it is (while editing; or the comment, not removed)
 SUBMIT = "_submit"
 YES, NO = "y", "n"
 CONTINUE, START_OVER, WIPE = "cont", "over", "wipe"  # Start over asks first, then wipes
 CHOICES = "opts"  # the review's edit button for the quoting and news choices
 PROFILE = "prof"  # the review's edit button for the profile questions
+
+# The option of a multi-choice question whose words are asked for, kept in the answer's comment.
+OTHER = "other"
+
+# What `users.source` holds when no registered deep link named the recruitment source.
+DIRECT = "direct"  # /start without a payload
+UNREGISTERED = "unregistered"  # a payload that names no registered source
 
 # What a profile column holds for the two answers that are not options.
 PREFER_NOT_VALUE = "prefer-not-to-say"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -108,16 +109,67 @@ def choices(connection: sqlite3.Connection) -> Iterator[tuple[int, str, str]]:
     )
 
 
-def item_tallies(connection: sqlite3.Connection) -> list[tuple[Any, ...]]:
-    """Per item: reached, answered, skipped, stance 1..5, text and voice comments."""
-    return connection.execute(
-        "SELECT item, count(*), count(answered_at),"
-        " sum(answered_at IS NOT NULL AND stance IS NULL),"
+@dataclass(frozen=True, slots=True)
+class ItemTally:
+    """What summary.csv counts of one item.
+
+    `reached`: everyone shown the item; `answered`: a stance given (a conclusion), an option
+    chosen (sectors, markets) or an idea written or spoken; `skipped`: moved on without one.
+    The rest of `reached` are still at it. A comment may hold both typed text and voice: it
+    counts once in `comments` and in each of `text_comments` and `voice_comments`.
+    """
+
+    item: str
+    reached: int
+    answered: int
+    skipped: int
+    stances: tuple[int, int, int, int, int]  # how many gave stance 1 .. 5
+    text_comments: int
+    voice_comments: int
+    comments: int
+
+    @classmethod
+    def none(cls, item: str) -> ItemTally:
+        """The tally of an item nobody reached yet."""
+        return cls(item, 0, 0, 0, (0, 0, 0, 0, 0), 0, 0, 0)
+
+
+# What counts as the answer to an item: the stance, the options chosen, the idea itself.
+_GIVEN = (
+    "CASE WHEN item LIKE 'conclusion-%' THEN stance IS NOT NULL"
+    " WHEN item IN ('sectors', 'markets') THEN coalesce(choices, '') <> ''"
+    " ELSE coalesce(comment, '') <> '' OR voice_count > 0 END"
+)
+
+
+def item_tallies(connection: sqlite3.Connection) -> dict[str, ItemTally]:
+    """Per item reached by anyone: reached, answered, skipped, each stance, the comments."""
+    rows = connection.execute(
+        "SELECT item, count(*), sum(given), sum(answered_at IS NOT NULL AND NOT given),"
         " sum(stance = 1), sum(stance = 2), sum(stance = 3), sum(stance = 4), sum(stance = 5),"
-        " sum(coalesce(comment, '') <> ''),"
-        " sum(coalesce(comment, '') = '' AND voice_count > 0)"
-        " FROM answers GROUP BY item"
-    ).fetchall()
+        " sum(has_text), sum(voice_count > 0), sum(has_text OR voice_count > 0)"
+        f" FROM (SELECT item, stance, answered_at, voice_count, {_GIVEN} AS given,"
+        " coalesce(comment, '') <> '' AS has_text FROM answers) GROUP BY item"
+    )
+    tallies = {}
+    for item, *counts in rows:
+        # A sum over rows that are all NULL (no stance given yet) is NULL.
+        reached, answered, skipped, s1, s2, s3, s4, s5, texts, voices, either = (
+            int(count or 0) for count in counts
+        )
+        tallies[str(item)] = ItemTally(
+            str(item), reached, answered, skipped, (s1, s2, s3, s4, s5), texts, voices, either
+        )
+    return tallies
+
+
+def stance_respondents(connection: sqlite3.Connection) -> int:
+    """How many respondents gave a stance on at least one conclusion."""
+    row = connection.execute(
+        "SELECT count(DISTINCT respondent_id) FROM answers"
+        " WHERE item LIKE 'conclusion-%' AND stance IS NOT NULL"
+    ).fetchone()
+    return int(row[0])
 
 
 def respondent_count(connection: sqlite3.Connection) -> int:

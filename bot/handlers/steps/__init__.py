@@ -38,12 +38,26 @@ def kind_of(views: Views, step: str) -> StepKind | None:
     return None if kind is None else KINDS[kind]
 
 
-def screen(views: Views, step: str, answers: dict[str, Answer]) -> Screen:
-    """The screen of `step`; for a step the journey does not have, the way back in."""
+def screen(
+    views: Views, step: str, answers: dict[str, Answer], *, resumed: bool = False
+) -> Screen:
+    """The screen of `step` (`resumed`: for someone coming back to it); for a step the journey
+    does not have, the way back in."""
     handler = kind_of(views, step)
     if handler is None:
         return Screen((views._("Send /start to begin."),))
+    if resumed:
+        return handler.resumed(views, step, answers)
     return handler.screen(views, step, answers)
 
 
-__all__ = ["KINDS", "Move", "StepKind", "kind_of", "screen"]
+def prompt(views: Views, step: str, answers: dict[str, Answer]) -> Screen:
+    """The short prompt of `step` with its buttons, which a hint repeats when its screen is
+    long; for a step the journey does not have, the way back in."""
+    handler = kind_of(views, step)
+    if handler is None:
+        return screen(views, step, answers)
+    return handler.prompt(views, step, answers)
+
+
+__all__ = ["KINDS", "Move", "StepKind", "kind_of", "prompt", "screen"]

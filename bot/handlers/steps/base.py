@@ -22,6 +22,7 @@ class Move:
     mark: bool = True  # leave the chosen answer on the question's message, instead of its keys
     label: str | None = None  # the answer to leave there; None: the tapped button's own label
     alert: str | None = None  # said as a pop-up in answer to the tap (nothing was stored)
+    renew: bool = False  # the step's screen asks more now: send it anew, below the tapped one
 
 
 class StepKind:
@@ -35,6 +36,16 @@ class StepKind:
     def screen(self, views: Views, step: str, answers: dict[str, Answer]) -> Screen:
         """The screen that asks the question of `step`."""
         raise NotImplementedError
+
+    def prompt(self, views: Views, step: str, answers: dict[str, Answer]) -> Screen:
+        """The question of `step` in short, with its buttons: what a hint repeats when the
+        screen is long (`Screen.long`). Most screens are short, and are their own prompt."""
+        return self.screen(views, step, answers)
+
+    def resumed(self, views: Views, step: str, answers: dict[str, Answer]) -> Screen:
+        """The screen of `step` for someone who comes back to it (Continue): what they need to
+        pick up the thread. Most screens carry it already."""
+        return self.screen(views, step, answers)
 
     async def store(self, turn: Turn, tap: Tap) -> Move | None:
         """Store what the tap answers and say where it leads; None when its value is not one

@@ -1,7 +1,7 @@
 """A comment, typed in several messages or spoken: on a conclusion, or the respondent's idea.
 
 The texts and voice messages themselves arrive as messages (`consultation.on_text`,
-`on_voice`); this step's buttons finish the comment, or remove it.
+`on_voice`); this step's buttons finish the comment, or remove it (asked once more first).
 """
 
 from __future__ import annotations
@@ -12,7 +12,14 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.handlers.steps.base import Move, StepKind, next_of
 from bot.handlers.views import Screen, Views, button
-from bot.journey import DONE_VALUE, NONE_VALUE, REMOVE_VALUE, Tap
+from bot.journey import (
+    DONE_VALUE,
+    KEEP,
+    NONE_VALUE,
+    REMOVE_CONFIRMED,
+    REMOVE_VALUE,
+    Tap,
+)
 from bot.storage.records import Answer
 
 if TYPE_CHECKING:
@@ -23,6 +30,15 @@ class Comment(StepKind):
     """Asks for a comment, shows the one so far, and moves on with Done (or No comment)."""
 
     def screen(self, views: Views, step: str, answers: dict[str, Answer]) -> Screen:
+        return self._screen(views, step, answers, recap=False)
+
+    def resumed(self, views: Views, step: str, answers: dict[str, Answer]) -> Screen:
+        # Days later, "add a comment" on "3 / 6" says little: the conclusion comes first.
+        return self._screen(views, step, answers, recap=True)
+
+    def _screen(
+        self, views: Views, step: str, answers: dict[str, Answer], *, recap: bool
+    ) -> Screen:
         _ = views._
         item = views.journey.item_of(step)
         assert item is not None
@@ -30,16 +46,17 @@ class Comment(StepKind):
         if item.prompt is not None:  # an open question: the idea
             question = item.prompt(views.language)
         else:
-            assert item.number is not None
-            question = "\n".join(
-                (
-                    views.conclusion_header(item.number),
-                    _(
-                        "Would you like to add a comment? Type it (several messages are fine) "
-                        "or send a voice message."
-                    ),
+            assert item.number is not None and item.conclusion is not None
+            lines = [views.conclusion_header(item.number)]
+            if recap:
+                lines += ["", item.conclusion.text(views.language), ""]
+            lines.append(
+                _(
+                    "Would you like to add a comment? Type it (several messages are fine) "
+                    "or send a voice message."
                 )
             )
+            question = "\n".join(lines)
         blocks = [question]
         keyboard: list[list[InlineKeyboardButton]] = []
         if answer and answer.has_comment:
@@ -60,9 +77,13 @@ class Comment(StepKind):
         respondent = turn.p.respondent_id
         if respondent is None or item is None:
             return None
-        if tap.value == REMOVE_VALUE:
+        if tap.value == REMOVE_VALUE:  # asked once more first: nothing changes yet
+            return Move(None, mark=False)
+        if tap.value == REMOVE_CONFIRMED:
             await turn.repo.clear_comment(respondent, item, now=turn.now)
-            return Move(None, mark=False)  # the question again, without the comment
+            return Move(None, label=turn._("Yes, remove it"))  # the question, without it
+        if tap.value == KEEP:
+            return Move(None, label=turn._("No, keep it"))
         if tap.value not in (DONE_VALUE, NONE_VALUE):
             return None
         # "No comment" from the question's own keyboard, tapped after typing a comment, means
@@ -71,10 +92,32 @@ class Comment(StepKind):
         await turn.repo.finish_item(respondent, item, version=version, now=turn.now)
         return next_of(turn, tap.step)
 
+    async def finish(self, turn: Turn, tap: Tap, move: Move) -> None:
+        if tap.value != REMOVE_VALUE:
+            await super().finish(turn, tap, move)
+            return
+        await turn.query.answer()
+        await turn.clear_keyboard()  # the question's buttons: the confirmation's are below
+        await turn.send(confirm_removal(turn.views, tap.step))
+
     async def repeats(self, turn: Turn, tap: Tap) -> bool:
         answer = await turn.answer(turn.journey.item(tap.step) or "")
         passed = turn.journey.passed(tap.step, turn.p.step)
         return answer is not None and tap.value in (DONE_VALUE, NONE_VALUE) and passed
+
+
+def confirm_removal(views: Views, step: str) -> Screen:
+    """The question before a comment is removed."""
+    _ = views._
+    return Screen(
+        (_("Remove your comment? What you typed and recorded here will be deleted."),),
+        InlineKeyboardMarkup(
+            [
+                [button(_("Yes, remove it"), step, REMOVE_CONFIRMED)],
+                [button(_("No, keep it"), step, KEEP)],
+            ]
+        ),
+    )
 
 
 def saved(

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar
 
-from telegram import InlineKeyboardMarkup
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.handlers.steps.base import Move, StepKind, next_of
 from bot.handlers.views import Screen, Views, button, language_screen, marked
-from bot.journey import NO, YES, Step, Tap
+from bot.journey import NO, YES, Pseudo, Step, Tap
 from bot.storage.records import Answer, Participant
 
 if TYPE_CHECKING:
@@ -65,19 +65,42 @@ class Age(StepKind):
         return tap.value == YES and turn.journey.passed(tap.step, turn.p.step)
 
 
+def information_button(views: Views) -> InlineKeyboardButton:
+    """The button that sends the consent's full information, at the consent and in /help."""
+    return button(views._("📄 Full information"), Pseudo.INFO, Step.CONSENT)
+
+
+def full_information(views: Views) -> Screen:
+    """The consent's full information; at the consent step, with its two answers below."""
+    text = views.content.consent.render(views.language)
+    if views.p.step != Step.CONSENT:
+        return Screen((text,))
+    return Screen((text,), InlineKeyboardMarkup(Consent.answers(views)))
+
+
 class Consent(StepKind):
-    """The information before consent; agreeing makes the person a respondent."""
+    """The information before consent, in short with the full text a tap away; agreeing makes
+    the person a respondent."""
+
+    @staticmethod
+    def answers(views: Views) -> list[list[InlineKeyboardButton]]:
+        """I agree, No thanks: one row each."""
+        _ = views._
+        return [
+            [button(_("I agree"), Step.CONSENT, YES)],
+            [button(_("No, thanks"), Step.CONSENT, NO)],
+        ]
 
     def screen(self, views: Views, step: str, answers: dict[str, Answer]) -> Screen:
-        _ = views._
         return Screen(
-            (views.content.consent.render(views.language),),
-            InlineKeyboardMarkup(
-                [
-                    [button(_("I agree"), Step.CONSENT, YES)],
-                    [button(_("No, thanks"), Step.CONSENT, NO)],
-                ]
-            ),
+            (views.content.consent.render_summary(views.language),),
+            InlineKeyboardMarkup([*self.answers(views), [information_button(views)]]),
+        )
+
+    def prompt(self, views: Views, step: str, answers: dict[str, Answer]) -> Screen:
+        return Screen(
+            (views._("Do you agree to take part?"),),
+            InlineKeyboardMarkup([*self.answers(views), [information_button(views)]]),
         )
 
     async def store(self, turn: Turn, tap: Tap) -> Move | None:

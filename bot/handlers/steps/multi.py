@@ -1,7 +1,12 @@
-"""Sectors and markets: options toggled on one keyboard, up to the question's limit, then Done."""
+"""Sectors and markets: options toggled on one keyboard, up to the question's limit, then Done.
+
+Choosing *Other* asks what the respondent means by it; what they type next at the step is kept
+as the answer's comment (`consultation.on_text`), and goes when Other is unchosen.
+"""
 
 from __future__ import annotations
 
+from html import escape
 from typing import TYPE_CHECKING
 
 from telegram import InlineKeyboardMarkup
@@ -9,8 +14,9 @@ from telegram.error import BadRequest
 
 from bot.content import MultiQuestion
 from bot.handlers.steps.base import Move, StepKind, next_of
+from bot.handlers.steps.profile import OUTSIDE
 from bot.handlers.views import Screen, Views, button
-from bot.journey import DONE_VALUE, Tap
+from bot.journey import DONE_VALUE, OTHER, Tap
 from bot.storage.records import Answer
 
 if TYPE_CHECKING:
@@ -38,17 +44,43 @@ def keyboard(views: Views, step: str, chosen: tuple[str, ...]) -> InlineKeyboard
     return InlineKeyboardMarkup(rows)
 
 
+def other_words(views: Views, step: str, answer: Answer | None) -> list[str]:
+    """With Other chosen: what the respondent said they mean by it, or the question what."""
+    other = question(views, step).option(OTHER)
+    if other is None or answer is None or OTHER not in answer.choices:
+        return []
+    label = escape(other.label(views.language), quote=False)
+    if answer.comment:
+        return [f"<b>{label}</b>: {views.comment_blocks(answer, quoted=False)[0]}"]
+    return [
+        "<i>"
+        + views._(
+            "What do you mean by “{other}”? Please type it in a few words, then tap Done."
+        ).format(other=label)
+        + "</i>"
+    ]
+
+
+def other_saved(views: Views, step: str, answer: Answer | None, *, note: str | None) -> Screen:
+    """The reply to the words typed for Other (`note` instead when nothing was added): the
+    keyboard again, so the live buttons stay on the newest message."""
+    _ = views._
+    text = note or _("✓ Saved. Type more to add to it, or tap Done.")
+    return Screen((text,), keyboard(views, step, answer.choices if answer else ()))
+
+
 class Multi(StepKind):
     """A toggle stores the choices at once and redraws the keyboard; Done moves on."""
 
     def screen(self, views: Views, step: str, answers: dict[str, Answer]) -> Screen:
         asked = question(views, step)
         text = asked.text
-        if asked.text_outside and views.p.region == "outside":
+        if asked.text_outside and views.p.region == OUTSIDE:
             text = asked.text_outside
         answer = answers.get(asked.item)
         return Screen(
-            (text(views.language),), keyboard(views, step, answer.choices if answer else ())
+            (text(views.language), *other_words(views, step, answer)),
+            keyboard(views, step, answer.choices if answer else ()),
         )
 
     async def store(self, turn: Turn, tap: Tap) -> Move | None:
@@ -83,7 +115,11 @@ class Multi(StepKind):
         await turn.repo.save_choices(
             respondent, asked.item, tuple(chosen), version=version, now=turn.now
         )
-        return Move(None)
+        if OTHER not in chosen and answer is not None and answer.has_comment:
+            # The words said what Other meant: without Other they would describe nothing.
+            await turn.repo.clear_comment(respondent, asked.item, now=turn.now)
+        before = answer.choices if answer else ()
+        return Move(None, renew=OTHER in chosen and OTHER not in before)  # asks what it means
 
     async def finish(self, turn: Turn, tap: Tap, move: Move) -> None:
         if move.to is not None:
@@ -93,6 +129,10 @@ class Multi(StepKind):
             await turn.query.answer(move.alert, show_alert=True)
             return
         await turn.query.answer()
+        if move.renew:  # the question what Other means, with the keyboard, below the old one
+            await turn.clear_keyboard()
+            await turn.show_current()
+            return
         answer = await turn.answer(question(turn.views, tap.step).item)
         chosen = answer.choices if answer else ()
         try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+from datetime import tzinfo
 from html import escape
 from typing import TYPE_CHECKING, Any
 
@@ -11,8 +12,18 @@ from telegram import InlineKeyboardMarkup
 
 from bot.handlers.steps import profile
 from bot.handlers.steps.base import Move, StepKind
-from bot.handlers.views import LANGUAGE_NAMES, Screen, Views, button, rows
-from bot.journey import CHOICES, PROFILE, PROFILE_STEPS, SUBMIT, ItemKind, Step, Tap
+from bot.handlers.views import Screen, Views, button, language_name, rows
+from bot.journey import (
+    CHOICES,
+    DIRECT,
+    PROFILE,
+    PROFILE_STEPS,
+    SUBMIT,
+    UNREGISTERED,
+    ItemKind,
+    Step,
+    Tap,
+)
 from bot.storage.records import Answer
 
 if TYPE_CHECKING:
@@ -62,17 +73,25 @@ def screen(views: Views, answers: dict[str, Answer], *, full: bool = False) -> S
             ]
             value = ", ".join(names) if names else _("none chosen")
             blocks.append(f"<b>{titles[Step(item.edit)]}</b>: {value}")
+            blocks.extend(views.comment_blocks(answer, full=full))  # the words for Other
         else:
             your_idea = _("Your idea")
             blocks.append(f"<b>{your_idea}</b>")
-            blocks.extend(views.comment_blocks(answer, full=full) or [_("none")])
-    submitted = views.p.status == "submitted"
-    blocks.append(
-        _("Your changes are saved as you go. Change any answer with the buttons below.")
-        if submitted
-        else _("Check your answers, change any of them with the buttons below, then submit.")
-    )
-    return Screen(tuple(blocks), _keyboard(views, submitted=submitted))
+            if answer is not None and answer.has_comment:
+                blocks.extend(views.comment_blocks(answer, full=full))
+            else:
+                finished = answer is not None and answer.answered_at is not None
+                blocks.append(_("skipped") if finished else _("not answered"))
+    blocks.append(_closing_line(views))
+    return Screen(tuple(blocks), _keyboard(views, submitted=views.p.status == "submitted"))
+
+
+def _closing_line(views: Views) -> str:
+    """What the review's buttons do: its last line, and its short prompt."""
+    _ = views._
+    if views.p.status == "submitted":
+        return _("Your changes are saved as you go. Change any answer with the buttons below.")
+    return _("Check your answers, change any of them with the buttons below, then submit.")
 
 
 def _keyboard(views: Views, *, submitted: bool) -> InlineKeyboardMarkup:
@@ -89,7 +108,7 @@ def _keyboard(views: Views, *, submitted: bool) -> InlineKeyboardMarkup:
     numbers = [button(f"✏️ {i.number}", Step.REVIEW, i.edit) for i in items if i.number]
     others = [button(edit_labels[i.edit], Step.REVIEW, i.edit) for i in items if not i.number]
     keyboard = [
-        [button(edit_labels[target], Step.REVIEW, target) for target in (CHOICES, PROFILE)],
+        *([button(edit_labels[target], Step.REVIEW, target)] for target in (CHOICES, PROFILE)),
         *rows(numbers, 3),
         others,
         [button(_("✅ Done") if submitted else _("✅ Submit"), Step.REVIEW, SUBMIT)],
@@ -118,6 +137,12 @@ class Review(StepKind):
     def screen(self, views: Views, step: str, answers: dict[str, Answer]) -> Screen:
         return screen(views, answers)
 
+    def prompt(self, views: Views, step: str, answers: dict[str, Answer]) -> Screen:
+        return Screen(
+            (_closing_line(views),),
+            _keyboard(views, submitted=views.p.status == "submitted"),
+        )
+
     async def store(self, turn: Turn, tap: Tap) -> Move | None:
         respondent = turn.p.respondent_id
         if respondent is None:
@@ -143,8 +168,11 @@ class End(StepKind):
         )
 
 
-def data_report(views: Views, answers: dict[str, Answer], facts: dict[str, Any]) -> str:
-    """Everything stored about the participant, as plain text in their language.
+def data_report(
+    views: Views, answers: dict[str, Answer], facts: dict[str, Any], *, zone: tzinfo
+) -> str:
+    """Everything stored about the participant, as plain text in their language, its times in
+    the bot's time zone `zone`.
 
     `facts` are the stored columns the journey's screens do not show (first contact, the
     consent version, reminders): the report leaves nothing out.
@@ -155,26 +183,33 @@ def data_report(views: Views, answers: dict[str, Answer], facts: dict[str, Any])
     def shown(value: object) -> str:
         return "—" if value in (None, "") else str(value)
 
+    def moment(value: object) -> str:
+        return views.moment(str(value) if value else None, zone)
+
     total = len(views.journey.conclusions)
     names = {i.id: f"{i.number} / {total}" for i in views.journey.conclusions}
     names[Step.IDEA] = _("Your idea")
     labels = ", ".join(
-        f"{names.get(item, item)}: {answer.comment_language}"
+        f"{names.get(item, item)}: {language_name(answer.comment_language)}"
         for item, answer in answers.items()
         if answer.comment_language
     )
+    sources = {
+        DIRECT: _("none (you opened the bot without an invitation link)"),
+        UNREGISTERED: _("unknown (an invitation link the team has not registered)"),
+    }
     lines = [
         _("Creative Spark: the data stored about you"),
         "",
         _("Pseudonymous number: {number}").format(number=p.respondent_id or "—"),
-        _("Language: {language}").format(language=LANGUAGE_NAMES.get(views.language, "—")),
-        _("Telegram's language setting: {code}").format(code=shown(p.language_code)),
-        _("Recruitment source: {source}").format(source=p.source),
-        _("First contact: {moment}").format(moment=shown(facts.get("created_at"))),
-        _("Last activity: {moment}").format(moment=shown(facts.get("last_activity_at"))),
-        _("Consent given: {moment}").format(moment=p.consented_at or "—"),
+        _("Language: {language}").format(language=language_name(views.language)),
+        _("Telegram's language setting: {code}").format(code=language_name(p.language_code)),
+        _("Recruitment source: {source}").format(source=sources.get(p.source, p.source)),
+        _("First contact: {moment}").format(moment=moment(facts.get("created_at"))),
+        _("Last activity: {moment}").format(moment=moment(facts.get("last_activity_at"))),
+        _("Consent given: {moment}").format(moment=moment(p.consented_at)),
         _("Consent text version: {version}").format(version=shown(facts.get("consent_version"))),
-        _("Answers submitted: {moment}").format(moment=shown(p.completed_at)),
+        _("Answers submitted: {moment}").format(moment=moment(p.completed_at)),
         _("Reminders sent: {count}").format(count=facts.get("reminders_sent", 0)),
         _("Reminders and news stopped (/stop): {answer}").format(
             answer=_("yes") if p.stopped else _("no")

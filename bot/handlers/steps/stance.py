@@ -8,15 +8,24 @@ from telegram import InlineKeyboardMarkup
 
 from bot.handlers.steps.base import Move, StepKind, next_of
 from bot.handlers.views import Screen, Views, button, marked
-from bot.journey import SKIP, Tap
+from bot.journey import KEEP, SKIP, Step, Tap
 from bot.storage.records import Answer
 
 if TYPE_CHECKING:
     from bot.handlers.turn import Turn
 
 
+def kept(editing: bool, answer: Answer | None) -> int | None:
+    """The stance an edit from the review may keep: the one stored, while editing."""
+    return answer.stance if editing and answer is not None else None
+
+
 class Stance(StepKind):
-    """The conclusion's text, then the scale; Skip stores that it was seen and not rated."""
+    """The conclusion's text, then the scale; Skip stores that it was seen and not rated.
+
+    While editing from the review, a stance given is not erased by a Skip tapped to leave it
+    as it is: *Keep* returns to the review unchanged, and removing it is its own button.
+    """
 
     def screen(self, views: Views, step: str, answers: dict[str, Answer]) -> Screen:
         _ = views._
@@ -33,13 +42,24 @@ class Stance(StepKind):
             [button(marked(s.label(views.language), s.id == stored), step, s.id)]
             for s in views.content.stances
         ]
-        keyboard.append(views.skip_back_row(step))
+        stance = kept(views.p.editing, answer)
+        label = views.content.stance_label(stance) if stance is not None else None
+        if label is not None:  # each in its own row: keeping and removing are not alike
+            keyboard.append(views.keep_row(step, label(views.language)))
+            keyboard.append([button(_("Remove my view"), step, SKIP)])
+            if back := views.back_row(step):
+                keyboard.append(back)
+        else:
+            keyboard.append(views.skip_back_row(step))
         return Screen((text,), InlineKeyboardMarkup(keyboard))
 
     async def store(self, turn: Turn, tap: Tap) -> Move | None:
         item = turn.journey.item(tap.step)
         if turn.p.respondent_id is None or item is None:
             return None
+        if tap.value == KEEP:  # back to the review, the answer as it was
+            stance = kept(turn.p.editing, await turn.answer(item))
+            return None if stance is None else Move(Step.REVIEW)
         if tap.value == SKIP:
             stance = None
         elif tap.value in {s.id for s in turn.services.content.stances}:
@@ -56,6 +76,8 @@ class Stance(StepKind):
         answer = await turn.answer(turn.journey.item(tap.step) or "")
         if answer is None:
             return False
+        if tap.value == KEEP:
+            return turn.p.step == Step.REVIEW
         if tap.value == SKIP:
             return turn.journey.passed(tap.step, turn.p.step) and answer.stance is None
         return str(answer.stance) == tap.value
