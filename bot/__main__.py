@@ -18,7 +18,7 @@ os.environ.setdefault("PTB_TIMEDELTA", "1")
 from pydantic import ValidationError
 
 from bot.config import Settings
-from bot.content import Content, ContentError, load_content
+from bot.content import Content, ContentError, load_content, load_content_text
 from bot.storage.reports import VOICE_LIST
 
 
@@ -193,6 +193,34 @@ def cmd_check_content(args: argparse.Namespace) -> None:
         f"ok: version {content.version}, {len(content.conclusions)} conclusions, "
         f"{len(content.sectors.options)} sectors, {len(content.markets.options)} markets"
     )
+    if args.db:
+        _compare_with_published(content, Path(args.db))
+
+
+def _compare_with_published(content: Content, db: Path) -> None:
+    """Print what publishing `content` would change against the version `db` runs."""
+    from bot.revisions import compare, describe, stranded  # noqa: PLC0415 - only with --db
+    from bot.storage.repository import Repository  # noqa: PLC0415 - the same
+
+    if not db.exists():
+        sys.exit(f"{db}: no such database")
+
+    async def read() -> tuple[tuple[int, str] | None, list[tuple[str, bool, int]]]:
+        repository = await Repository.open(db)
+        try:
+            return await repository.published_content(), await repository.steps_taken()
+        finally:
+            await repository.close()
+
+    published, steps = asyncio.run(read())
+    if published is None:
+        print("no version published in the database yet: compared with the bundled file")
+        running = load_content()
+    else:
+        running = load_content_text(published[1], Path(f"published version {published[0]}"))
+    if content.version <= running.version:
+        print(f"warning: version {content.version} is not greater than {running.version}")
+    print("\n".join(describe(compare(running, content), stranded(content, steps))))
 
 
 def cmd_backup(args: argparse.Namespace) -> None:
@@ -268,6 +296,9 @@ def main(argv: list[str] | None = None) -> None:
     stats.set_defaults(func=cmd_stats)
     check = commands.add_parser("check-content", help="validate a content file")
     check.add_argument("file", nargs="?", help="the file (default: the bundled content)")
+    check.add_argument(
+        "--db", help="also compare it with the version this database runs (published or bundled)"
+    )
     check.set_defaults(func=cmd_check_content)
     backup = commands.add_parser("backup", help="an online, consistent copy of the database")
     backup.add_argument("file")

@@ -29,7 +29,7 @@ from bot import jobs, langid
 from bot.commands import RESPONDENT_COMMANDS, TEAM_COMMANDS
 from bot.config import Settings
 from bot.content import LANGUAGES, Content
-from bot.handlers import account, admin, broadcast, consultation
+from bot.handlers import account, admin, broadcast, consultation, content, sources
 from bot.handlers.errors import on_error
 from bot.i18n import check_catalogs, translator
 from bot.journey import Journey
@@ -109,6 +109,18 @@ def _register(application: App) -> None:
             CommandHandler("teamchats", admin.teamchats_command, filters=new_message),
             CommandHandler("audit", admin.audit_command, filters=new_message),
             CommandHandler("consultation", admin.consultation_command, filters=new_message),
+            CommandHandler("sources", sources.sources_command, filters=new_message),
+            # Content revisions: an admin's .toml file (after a broadcast draft's, group -1),
+            # its Publish / Cancel, /content. Anyone else's file is stray input, below.
+            MessageHandler(
+                private
+                & new_message
+                & filters.Document.FileExtension("toml")
+                & content.FromAdmin(application.bot_data["services"]),
+                content.on_document,
+            ),
+            CallbackQueryHandler(content.on_button, pattern=r"^p:"),
+            CommandHandler("content", content.content_command, filters=new_message),
             # Every other button: the journey validates its data, so forged data gets a hint too.
             CallbackQueryHandler(consultation.on_tap),
             # An edited message may be part of a comment.

@@ -52,9 +52,11 @@ COMMANDS = (
     Command("stats", N_("Figures of the consultation"), team=True),
     Command("broadcast", N_("Send a message to respondents"), team=True),
     Command("consultation", N_("Open or close the consultation"), team=True),
+    Command("sources", N_("Recruitment links and QR codes"), team=True),
     Command("audit", N_("What admins did"), team=True),
     Command("admins", N_("Admins (owners only)"), team=True),
     Command("teamchats", N_("Team chats (owners only)"), team=True),
+    Command("content", N_("The consultation document: versions"), team=True),
 )
 RESPONDENT_COMMANDS = tuple(c for c in COMMANDS if not c.team)
 TEAM_COMMANDS = tuple(c for c in COMMANDS if c.team)

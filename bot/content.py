@@ -18,6 +18,7 @@ MAX_MESSAGE = 4096  # Telegram's limit for one message, in characters after enti
 MAX_QUESTION = 3500  # a question leaves room for the "3 / 6" header and the prompt around it
 MAX_LABEL = 60  # longer button labels are cut off on a phone screen
 MAX_SUMMARY = 450  # the short consent, facts filled in: one phone screen
+MAX_CHANGE_NOTE = 300  # a line under a conclusion: the screen stays within one message
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9+-]{0,23}$")  # ASCII, so callback data stays short
 TBC_MARK = "[TBC]"
 CONSENT_FIELDS = ("minutes", "retention", "investigator", "ethics_reference")
@@ -64,6 +65,7 @@ class Conclusion:
     number: int
     title: Localized
     text: Localized
+    change_note: Localized | None = None  # what the team changed and why, for earlier answers
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,11 +141,19 @@ def load_content(path: Path | None = None) -> Content:
     """Read and validate a content file; raise ContentError naming every problem."""
     path = path or DEFAULT_CONTENT
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ContentError(path, [f"cannot read the file: {exc.strerror or exc}"]) from exc
     except UnicodeDecodeError as exc:
         raise ContentError(path, ["the file is not UTF-8 text"]) from exc
+    return load_content_text(text, path)
+
+
+def load_content_text(text: str, path: Path) -> Content:
+    """Validate the text of a content file (`path` names it in the problems); raise
+    ContentError naming every problem."""
+    try:
+        raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ContentError(path, [f"not valid TOML: {exc}"]) from exc
     reader = _Reader()
@@ -349,8 +359,17 @@ class _Reader:
                 )
             title = self._text(entry, "title", f"{expected}.title", MAX_LABEL * 2, html=False)
             text = self._text(entry, "text", f"{expected}.text", MAX_QUESTION)
+            note = (
+                self._text(entry, "change_note", f"{expected}.change_note", MAX_CHANGE_NOTE)
+                if "change_note" in entry
+                else None
+            )
             if title and text:
-                conclusions.append(Conclusion(id=expected, number=number, title=title, text=text))
+                conclusions.append(
+                    Conclusion(
+                        id=expected, number=number, title=title, text=text, change_note=note
+                    )
+                )
         return tuple(conclusions)
 
     def _multi(self, raw: Mapping[str, Any], item: str) -> MultiQuestion | None:

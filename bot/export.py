@@ -25,6 +25,7 @@ import shutil
 import tempfile
 import time
 import unicodedata
+from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
@@ -35,7 +36,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from bot.content import LANGUAGES, Content, MultiQuestion
+from bot.content import LANGUAGES, Content, MultiQuestion, load_content_text
 from bot.i18n import N_, translator
 from bot.journey.items import items
 from bot.pii import redact
@@ -45,6 +46,7 @@ from bot.storage.reports import (
     ItemTally,
     answer_rows,
     choices,
+    earlier_content,
     export_connection,
     first_contact,
     item_tallies,
@@ -430,11 +432,26 @@ COLUMN_NOTES = {
 }
 
 
-def codebook_frame(content: Content) -> pd.DataFrame:
-    """Every column with its meaning, every coded value with its labels in kk, ru and en."""
+def codebook_frame(content: Content, earlier: Sequence[Content] = ()) -> pd.DataFrame:
+    """Every column with its meaning, every coded value with its labels in kk, ru and en: for
+    the current content and for each `earlier` version answers were given against, each with
+    that version's texts."""
     rows: list[dict[str, Any]] = [
         {"variable": name, "value": "", "description": note} for name, note in COLUMN_NOTES.items()
     ]
+    for version in sorted((*earlier, content), key=lambda c: c.version):
+        rows += _coded_values(version)
+    columns = ["variable", "value", "description", "content_version"]
+    columns += [f"label_{language}" for language in LANGUAGES]
+    frame = pd.DataFrame(rows, columns=columns)
+    # A whole number, as answers.csv writes it ("2", not "2.0"), empty on the column notes.
+    frame["content_version"] = pd.array(frame["content_version"], dtype="Int64")
+    return frame
+
+
+def _coded_values(content: Content) -> list[dict[str, Any]]:
+    """The coded values of one content version, labelled with its texts."""
+    rows: list[dict[str, Any]] = []
 
     def coded(variable: str, value: str, label: Any) -> None:
         rows.append(
@@ -463,12 +480,7 @@ def codebook_frame(content: Content) -> pd.DataFrame:
         for option in options:
             coded(variable, option.id, option.label)
         coded(variable, "prefer-not-to-say", prefer_not.__getitem__)
-    columns = ["variable", "value", "description", "content_version"]
-    columns += [f"label_{language}" for language in LANGUAGES]
-    frame = pd.DataFrame(rows, columns=columns)
-    # A whole number, as answers.csv writes it ("2", not "2.0"), empty on the column notes.
-    frame["content_version"] = pd.array(frame["content_version"], dtype="Int64")
-    return frame
+    return rows
 
 
 def _write_frame(frame: pd.DataFrame, path: Path) -> Path:
@@ -894,10 +906,14 @@ def build_pack(
                 tables = pending.result()
         else:
             tables = write_tables(snapshot, out, content, zone, offset)
+        earlier = [
+            load_content_text(text, Path(f"published version {version}"))
+            for version, text in earlier_content(connection, content.version)
+        ]
     finally:
         connection.close()
         shutil.rmtree(snapshot.parent, ignore_errors=True)
-    codebook = codebook_frame(content)
+    codebook = codebook_frame(content, earlier)
     files = [out / name for name in ("answers.csv", "respondents.csv", "summary.csv")]
     files.append(_write_frame(codebook, out / "codebook.csv"))
     csv_done = time.perf_counter()

@@ -91,6 +91,7 @@ class FakeBotApi(BaseRequest):
     chat_faults: dict[int, Fault] = field(default_factory=dict)
     method_faults: dict[str, Fault] = field(default_factory=dict)
     latency: float = 0.0
+    documents: dict[str, bytes] = field(default_factory=dict)  # file_id → what a download gets
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(10_000))
 
     @property
@@ -115,9 +116,9 @@ class FakeBotApi(BaseRequest):
         pool_timeout: object = None,
     ) -> tuple[int, bytes]:
         """Record the call and answer it as Telegram would."""
-        if "/file/" in url:  # a file download (voice comments): some Ogg bytes
+        if "/file/" in url:  # a file download: a document's bytes, or some Ogg (voice comments)
             self.calls.append(Call("download", {"url": url.rsplit("/", 2)[-1]}))
-            return 200, b"OggS\x00fake voice"
+            return 200, self.documents.get(url.rsplit("/", 1)[-1], b"OggS\x00fake voice")
         api_method = url.rsplit("/", 1)[-1]
         params = dict(request_data.parameters) if request_data else {}
         arrived = time.monotonic()  # when Telegram would count the request
@@ -191,7 +192,9 @@ class FakeBotApi(BaseRequest):
             return {
                 "file_id": file_id,
                 "file_unique_id": file_id,
-                "file_path": f"voice/{file_id}.oga",
+                "file_path": (
+                    f"documents/{file_id}" if file_id in self.documents else f"voice/{file_id}.oga"
+                ),
             }
         return True
 

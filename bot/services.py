@@ -15,13 +15,14 @@ import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from telegram import Update
 from telegram.ext import Application, CallbackContext, ExtBot, JobQueue
 
 from bot.config import Settings
-from bot.content import Content
+from bot.content import Content, ContentError, load_content_text
 from bot.i18n import language_for, translator
 from bot.journey import Journey
 from bot.storage.records import Participant
@@ -60,14 +61,36 @@ class Services:
         return self.is_owner(user_id) or (user_id is not None and user_id in self.admins)
 
     async def load(self) -> None:
-        """Read roles, team chats and the open switch from the database."""
+        """Read roles, team chats, the open switch and the newest published content version
+        from the database (the content given at start runs only until one is published)."""
         repo = self.repo
         async with repo.transaction():
             await repo.seed_team_chats(list(self.settings.team_chats), now=self.clock())
         self.admins = await repo.admins()
         self.team_chats = await repo.team_chats()
         self.open = await repo.switch("consultation", "open") == "open"
+        published = await repo.published_content()
+        if published is not None:
+            version, text = published
+            try:
+                content = load_content_text(text, Path(f"published version {version}"))
+            except ContentError as exc:  # validated when published: only a newer rule refuses it
+                logger.error("the published content no longer validates, not run: %s", exc)
+            else:
+                if content.version < self.content.version:
+                    logger.warning(
+                        "running published version %d, not the newer file given (%d): "
+                        "publish it from the bot",
+                        content.version,
+                        self.content.version,
+                    )
+                self.content, self.journey = content, Journey(content)
         await self.settle_steps()
+
+    async def adopt(self, content: Content) -> int:
+        """Run `content` from now on; return how many people were moved (`settle_steps`)."""
+        self.content, self.journey = content, Journey(content)
+        return await self.settle_steps()
 
     async def settle_steps(self) -> int:
         """Move everyone whose step this content version no longer has to the nearest one it

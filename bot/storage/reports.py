@@ -229,3 +229,20 @@ def statistics(connection: sqlite3.Connection) -> dict[str, Any]:
             )
         ],
     }
+
+
+def earlier_content(connection: sqlite3.Connection, current: int) -> list[tuple[int, str]]:
+    """The published content files (version, text) that answers were given against, other than
+    the `current` version; none before any file was published from the bot."""
+    has_table = connection.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'content_versions'"
+    ).fetchone()
+    if has_table is None:  # a database from before publishing existed
+        return []
+    return list(
+        connection.execute(
+            "SELECT version, text FROM content_versions WHERE version != ? AND version IN"
+            " (SELECT DISTINCT content_version FROM answers) ORDER BY version",
+            (current,),
+        )
+    )

@@ -11,6 +11,7 @@ import logging
 import os
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from importlib.resources import files
 from pathlib import Path
@@ -130,6 +131,18 @@ def _main_language(parts: Iterable[tuple[str, str | None]]) -> str | None:
         if language:
             share[language] = share.get(language, 0) + len(text)
     return max(share, key=lambda language: share[language]) if share else None
+
+
+@dataclass(frozen=True, slots=True)
+class SourceFigures:
+    """A registered recruitment source and how many came through it."""
+
+    code: str
+    label: str
+    retired: bool
+    started: int  # everyone recorded with the source (a /delete removes them)
+    consented: int
+    submitted: int
 
 
 class Repository:
@@ -431,16 +444,45 @@ class Repository:
             )
 
     async def source_known(self, code: str) -> bool:
-        """Whether a deep-link code is a registered recruitment source."""
-        return await self._row("SELECT 1 FROM sources WHERE code = ?", (code,)) is not None
+        """Whether a deep-link code is a registered recruitment source, not retired."""
+        row = await self._row(
+            "SELECT 1 FROM sources WHERE code = ? AND retired_at IS NULL", (code,)
+        )
+        return row is not None
 
     async def add_source(self, code: str, label: str, *, now: datetime) -> None:
-        """Register a recruitment source."""
+        """Register a recruitment source, or bring a retired one back; a label given replaces
+        the old one, an empty one keeps it."""
         await self._defer(
             "INSERT INTO sources (code, label, created_at) VALUES (?, ?, ?)"
-            " ON CONFLICT (code) DO UPDATE SET label = excluded.label",
+            " ON CONFLICT (code) DO UPDATE SET retired_at = NULL,"
+            " label = CASE WHEN excluded.label <> '' THEN excluded.label ELSE sources.label END",
             (code, label, timestamp(now)),
         )
+
+    async def retire_source(self, code: str, *, now: datetime) -> bool:
+        """Stop accepting a source's code from new deep links; whether one was active."""
+        changed = await self._write(
+            "UPDATE sources SET retired_at = ? WHERE code = ? AND retired_at IS NULL",
+            (timestamp(now), code),
+        )
+        return changed > 0
+
+    async def source_figures(self) -> list[SourceFigures]:
+        """Every registered source with how many started, consented and submitted through it:
+        the active ones first, each group in the order registered."""
+        rows = await self._rows(
+            "SELECT s.code, s.label, s.retired_at IS NOT NULL, count(u.user_id),"
+            " count(r.id), count(CASE WHEN u.status = 'submitted' THEN 1 END)"
+            " FROM sources AS s"
+            " LEFT JOIN users AS u ON u.source = s.code"
+            " LEFT JOIN respondents AS r ON r.user_id = u.user_id"
+            " GROUP BY s.code ORDER BY s.retired_at IS NOT NULL, s.created_at, s.code"
+        )
+        return [
+            SourceFigures(str(code), str(label), bool(retired), int(started), int(n), int(done))
+            for code, label, retired, started, n, done in rows
+        ]
 
     async def submit(self, user_id: int, respondent_id: int, *, now: datetime) -> None:
         """Mark the answers submitted; the first submit's time is kept."""
@@ -1078,3 +1120,59 @@ class Repository:
             (broadcast_id,),
         )
         return {str(status): int(count) for status, count in rows}
+
+    # Content revisions --------------------------------------------------------------------------
+
+    async def published_content(self) -> tuple[int, str] | None:
+        """(version, file text) of the newest published content, or None before any."""
+        row = await self._row(
+            "SELECT version, text FROM content_versions ORDER BY version DESC LIMIT 1"
+        )
+        return (int(row[0]), str(row[1])) if row else None
+
+    async def content_versions(self) -> list[tuple[int, str, int]]:
+        """Every published version, newest first: (version, published_at, published_by)."""
+        rows = await self._rows(
+            "SELECT version, published_at, published_by FROM content_versions"
+            " ORDER BY version DESC"
+        )
+        return [(int(v), str(at), int(by)) for v, at, by in rows]
+
+    async def publish_content(self, version: int, text: str, *, by: int, now: datetime) -> None:
+        """Keep a published content file."""
+        await self._defer(
+            "INSERT INTO content_versions (version, text, published_at, published_by)"
+            " VALUES (?, ?, ?, ?)",
+            (version, text, timestamp(now), by),
+        )
+
+    async def add_content_draft(
+        self, admin_id: int, *, base_version: int, version: int, text: str, now: datetime
+    ) -> int:
+        """Keep a previewed content file until Publish or Cancel; return its number."""
+        await self._write(
+            "INSERT INTO content_drafts (admin_id, base_version, version, text, created_at)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (admin_id, base_version, version, text, timestamp(now)),
+        )
+        row = await self._row("SELECT last_insert_rowid()")
+        return int(row[0])
+
+    async def content_draft(self, draft_id: int) -> tuple[int, int, int, str, str] | None:
+        """(admin_id, base_version, version, text, status) of a content draft, or None."""
+        row = await self._row(
+            "SELECT admin_id, base_version, version, text, status FROM content_drafts"
+            " WHERE id = ?",
+            (draft_id,),
+        )
+        return (int(row[0]), int(row[1]), int(row[2]), str(row[3]), str(row[4])) if row else None
+
+    async def close_content_draft(self, draft_id: int, status: str) -> bool:
+        """Mark a waiting draft published or cancelled; False when it was no longer waiting."""
+        return (
+            await self._write(
+                "UPDATE content_drafts SET status = ? WHERE id = ? AND status = 'draft'",
+                (status, draft_id),
+            )
+            > 0
+        )

@@ -33,6 +33,15 @@ class Stance(StepKind):
         assert item is not None and item.conclusion is not None and item.number is not None
         answer = answers.get(item.id)
         prompt = _("How far do you agree with this conclusion?")
+        note = item.conclusion.change_note
+        # "You said, we did": to someone whose answer was given against an earlier version.
+        if (
+            note is not None
+            and answer is not None
+            and (answer.content_version < views.content.version)
+        ):
+            changed = _("What changed: {note}").format(note=note(views.language))
+            prompt = f"{changed}\n\n{prompt}"
         text = (
             f"{views.conclusion_header(item.number)}\n\n"
             f"{item.conclusion.text(views.language)}\n\n<i>{prompt}</i>"
