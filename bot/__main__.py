@@ -42,6 +42,27 @@ def _content(settings: Settings, path: Path | None = None) -> Content:
         sys.exit(f"the content file is not valid, the bot will not start.\n{exc}")
 
 
+def _running_content(settings: Settings, database: Path) -> Content:
+    """The content the bot runs on `database`: the newest version published from the bot, else
+    the start file (exports and stats describe what respondents were asked)."""
+    import sqlite3  # noqa: PLC0415 - a plain read-only connection, export and stats only
+
+    from bot.storage.reports import published_content  # noqa: PLC0415 - as above
+
+    connection = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
+    try:
+        published = published_content(connection)
+    finally:
+        connection.close()
+    if published is None:
+        return _content(settings)
+    version, text = published
+    try:
+        return load_content_text(text, Path(f"published version {version}"))
+    except ContentError as exc:  # validated when it was published: a newer bot's rules?
+        sys.exit(f"the published content is not valid for this version of the bot.\n{exc}")
+
+
 def cmd_run(args: argparse.Namespace) -> None:
     """Run the bot, polling or (with BOT_WEBHOOK_URL) webhook."""
     from telegram import Update  # noqa: PLC0415 - keeps `check-content` and `export` light
@@ -117,12 +138,14 @@ def cmd_export(args: argparse.Namespace) -> None:
     database = _database(args, settings)
     out = Path(args.out)
     if args.charts_only:
-        files = write_stance_charts(database, out, _content(settings), zone=settings.zone)
+        files = write_stance_charts(
+            database, out, _running_content(settings, database), zone=settings.zone
+        )
     else:
         files = write_pack(
             database,
             out,
-            _content(settings),
+            _running_content(settings, database),
             zone=settings.zone,
             xlsx=not args.no_xlsx,
             charts=not args.no_charts,
@@ -175,7 +198,8 @@ def cmd_stats(args: argparse.Namespace) -> None:
     from bot.stats import collect, format_stats  # noqa: PLC0415 - the database, `stats` only
 
     settings = _settings()
-    text = format_stats(collect(_database(args, settings)), _content(settings), args.language)
+    database = _database(args, settings)
+    text = format_stats(collect(database), _running_content(settings, database), args.language)
     print(html.unescape(re.sub(r"<[^>]+>", "", text)))
 
 

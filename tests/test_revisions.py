@@ -261,3 +261,23 @@ async def test_the_codebook_labels_each_versions_items_with_its_texts(bot: Harne
         if (r["variable"], r["value"]) == ("item", "conclusion-1")
     }
     assert titles == {"3": "A holistic, collective approach", "4": "One approach, together"}
+
+
+async def test_exports_and_stats_describe_the_published_version(bot: Harness) -> None:
+    """The pack and `stats`, run as the bot runs them (a child process on the database), use the
+    version published from the bot, not the file the bot started with."""
+    owner = Person(OWNER)
+    await walk_to(bot, Person(7_100_000_010), stance_step(2))
+    await send_file(bot, owner, revised().encode())  # conclusion 6 removed
+    await bot.tap(owner, "p:pub:1")
+    command = [sys.executable, "-m", "bot", "stats", "--db", str(bot.settings.db)]
+    stats = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    assert "5. " in stats and "6. " not in stats
+    out = bot.settings.export_dir / "child"
+    subprocess.run(
+        [sys.executable, "-m", "bot", "export", "--out", str(out), "--db", str(bot.settings.db),
+         "--no-xlsx", "--no-charts"],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    summary = (out / "summary.csv").read_text(encoding="utf-8-sig")
+    assert "conclusion-5" in summary and "conclusion-6" not in summary

@@ -231,13 +231,30 @@ def statistics(connection: sqlite3.Connection) -> dict[str, Any]:
     }
 
 
+def _has_published(connection: sqlite3.Connection) -> bool:
+    """Whether the database can hold published content (not one from before publishing)."""
+    return (
+        connection.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'content_versions'"
+        ).fetchone()
+        is not None
+    )
+
+
+def published_content(connection: sqlite3.Connection) -> tuple[int, str] | None:
+    """(version, file text) of the newest content published from the bot, or None."""
+    if not _has_published(connection):
+        return None
+    row = connection.execute(
+        "SELECT version, text FROM content_versions ORDER BY version DESC LIMIT 1"
+    ).fetchone()
+    return (int(row[0]), str(row[1])) if row else None
+
+
 def earlier_content(connection: sqlite3.Connection, current: int) -> list[tuple[int, str]]:
     """The published content files (version, text) that answers were given against, other than
     the `current` version; none before any file was published from the bot."""
-    has_table = connection.execute(
-        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'content_versions'"
-    ).fetchone()
-    if has_table is None:  # a database from before publishing existed
+    if not _has_published(connection):
         return []
     return list(
         connection.execute(
