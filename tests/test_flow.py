@@ -280,6 +280,18 @@ async def test_editing_a_stance_offers_to_keep_it_and_skip_erases_nothing(bot: H
 # 7. "Other" asks what --------------------------------------------------------------------------
 
 
+async def test_a_voice_message_for_other_is_asked_to_be_typed(bot: Harness) -> None:
+    """With Other chosen, a voice message is not kept: the hint asks for the words typed."""
+    person = Person(1319)
+    await walk_to(bot, person, "sec", language="ru")
+    other = next(o for o in bot.content.sectors.options if o.id == "other").label("ru")
+    await bot.tap(person, "c:sec:other:1")
+    await bot.voice(person, seconds=5)
+    ask = t("ru", "What do you mean by “{other}”? Please type it in a few words, then tap Done.")
+    assert ask.format(other=other) in "\n".join(c.text for c in bot.sent(person)[-2:])
+    assert (await bot.answer(person, "sectors")).voice_count == 0
+
+
 async def test_other_asks_what_and_keeps_the_words_in_the_answers_comment(bot: Harness) -> None:
     """Choosing Other asks what is meant, below, with the keyboard; the typed words are the
     sectors answer's comment, shown in the review and exported in answers.csv."""

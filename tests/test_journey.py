@@ -286,9 +286,12 @@ async def test_editing_a_sent_message_updates_the_comment(bot: Harness) -> None:
     await bot.send(person, "Second tought.")
     # The part's message id: a column no record carries.
     ((second_id,),) = bot.db("SELECT max(message_id) FROM comment_parts")
-    await bot.edit(person, second_id, "Second thought.")
+    calls = await bot.edit(person, second_id, "Second thought.")
     assert (await bot.answer(person, "conclusion-1")).comment == "First thought.\nSecond thought."
-    assert bot.last(person).text == t("en", "✏️ Your comment has been updated.")
+    said = [c for c in calls if c.method == "sendMessage"]
+    assert said[0].text == t("en", "✏️ Your comment has been updated.")
+    # The question follows, so its live buttons are on the newest message.
+    assert said[-1] is bot.last(person) and ("Done ✓", "c:m1:_done") in said[-1].buttons
 
 
 async def test_no_comment_after_typing_one_keeps_it_and_first_pass_is_not_a_revision(

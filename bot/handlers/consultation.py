@@ -23,6 +23,7 @@ from bot.i18n import LANGUAGE_NAMES, translator
 from bot.journey import (
     CONTINUE,
     DIRECT,
+    OTHER,
     START_OVER,
     UNREGISTERED,
     WIPE,
@@ -409,7 +410,7 @@ async def on_voice(update: Update, context: BotContext) -> None:
         return
     target = turn.journey.comment_target(turn.p.step)
     if target is None or turn.p.respondent_id is None:
-        await turn.hint(_expected_hint(turn))
+        await turn.hint(await _voice_hint(turn))
         return
     item, early = target
     voice = message.voice
@@ -445,6 +446,17 @@ async def on_voice(update: Update, context: BotContext) -> None:
             turn.views, turn.p.step, None, await turn.repo.answer(turn.p.respondent_id, item)
         )
     )
+
+
+async def _voice_hint(turn: Turn) -> str:
+    """Why a voice message was not kept: at a multi-choice step with Other chosen, the words for
+    it are typed; elsewhere, what the step expects."""
+    step = turn.p.step
+    if turn.journey.kind(step) is Kind.MULTI:
+        answer = await turn.answer(turn.journey.item(step) or "")
+        if answer is not None and OTHER in answer.choices:
+            return multi.other_question(turn.views, step)
+    return _expected_hint(turn)
 
 
 def _expected_hint(turn: Turn) -> str:
@@ -492,8 +504,9 @@ async def on_edited(update: Update, context: BotContext) -> None:
     turn = Turn(update, context, participant)
     if edited.added:
         await message.reply_text(turn._("✏️ Your comment has been updated."))
-        return
-    await message.reply_text(turn.views.limit_reached("edit"))
+    else:
+        await message.reply_text(turn.views.limit_reached("edit"))
+    await turn.ask_again()  # the live buttons stay on the newest message
 
 
 async def in_group(update: Update, context: BotContext) -> None:

@@ -52,13 +52,16 @@ def other_words(views: Views, step: str, answer: Answer | None) -> list[str]:
     label = escape(other.label(views.language), quote=False)
     if answer.comment:
         return [f"<b>{label}</b>: {views.comment_blocks(answer, quoted=False)[0]}"]
-    return [
-        "<i>"
-        + views._(
-            "What do you mean by “{other}”? Please type it in a few words, then tap Done."
-        ).format(other=label)
-        + "</i>"
-    ]
+    return [f"<i>{other_question(views, step)}</i>"]
+
+
+def other_question(views: Views, step: str) -> str:
+    """What the bot asks once Other is chosen (HTML, the label escaped)."""
+    other = question(views, step).option(OTHER)
+    label = escape(other.label(views.language) if other else OTHER, quote=False)
+    return views._(
+        "What do you mean by “{other}”? Please type it in a few words, then tap Done."
+    ).format(other=label)
 
 
 def other_saved(views: Views, step: str, answer: Answer | None, *, note: str | None) -> Screen:
