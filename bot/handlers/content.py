@@ -67,7 +67,9 @@ async def on_document(update: Update, context: BotContext) -> None:
         await message.reply_text(_("The file is not UTF-8 text. Nothing was changed."))
         return
     try:
-        content = load_content_text(text, Path(document.file_name or "content.toml"))
+        # Off the event loop: a file may be up to 1 MB, and parsing it must delay nobody.
+        name = Path(document.file_name or "content.toml")
+        content = await asyncio.to_thread(load_content_text, text, name)
     except ContentError as exc:
         count = len(exc.problems)
         head = locale.catalog.ngettext(
@@ -217,7 +219,8 @@ async def on_button(update: Update, context: BotContext) -> None:
         await _remove_buttons(query.message, context)
         await context.bot.send_message(chat.id, reply, parse_mode=None)
         return
-    content = load_content_text(text, Path(f"draft {number}"))  # validated when it came
+    # Validated when it came; parsed again off the event loop.
+    content = await asyncio.to_thread(load_content_text, text, Path(f"draft {number}"))
     now = services.clock()
     started_with = await _start_file(services, base)
     async with repo.transaction():
@@ -304,7 +307,7 @@ async def _start_file(services: Services, version: int) -> str | None:
     path = services.settings.content or DEFAULT_CONTENT
     try:
         text = await asyncio.to_thread(path.read_text, encoding="utf-8")
-        started = load_content_text(text, path)
+        started = await asyncio.to_thread(load_content_text, text, path)
     except (OSError, UnicodeDecodeError, ContentError):
         return None
     return text if started.version == version else None
