@@ -14,7 +14,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import broadcast, export, hostile, langid, startup, updates
+from bench import broadcast, export, hostile, langid, rounds, startup, updates
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results.json"
@@ -41,6 +41,8 @@ GOALS = {
     "langid_load_ms": ("≤ 500 ms (start-up cost)", lambda v: v <= 500),
     "hostile_worst_ms": ("≤ 50 ms", lambda v: v <= 50),
     "hostile_errors": ("0", lambda v: v == 0),
+    "rounds_screen_ms": ("≤ 2 ms", lambda v: v <= 2),
+    "rounds_invite_s": ("≤ 5 s", lambda v: v <= 5),
 }
 LABELS = {
     "updates_per_s": "updates handled per second, 1,000 respondents interleaved, real SQLite",
@@ -103,6 +105,16 @@ LABELS = {
     "hostile_slowest_call_ms": "hostile text on the comment path: the slowest single call, "
     "machine noise included (ms)",
     "hostile_errors": "hostile text on the comment path: updates that logged an error",
+    "rounds_earlier_stances": "rounds: stances given in round 1 (the shares shown)",
+    "rounds_invited": "rounds: invitations queued by /round start",
+    "rounds_invite_s": "rounds: /round start queueing them, one transaction (s)",
+    "rounds_screen_ms": "rounds: a returning respondent's feedback screen (record, shares, their "
+    "answers, render), p99 of 999 (ms)",
+    "rounds_screen_median_ms": "rounds: the same, median (ms)",
+    "rounds_shares_first_ms": "rounds: the first screen, the round's shares counted (ms)",
+    "rounds_tap_median_ms": "rounds: a stance tapped in round 2 through the Application, median "
+    "(ms)",
+    "rounds_tap_p99_ms": "rounds: the same, p99 (ms)",
 }
 
 
@@ -113,6 +125,7 @@ SUITES = {
     "updates": updates.run,
     "broadcast": broadcast.run,
     "startup": startup.run,
+    "rounds": rounds.run,
 }
 
 

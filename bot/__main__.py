@@ -229,7 +229,7 @@ def _compare_with_published(content: Content, db: Path) -> None:
     if not db.exists():
         sys.exit(f"{db}: no such database")
 
-    async def read() -> tuple[tuple[int, str] | None, list[tuple[str, bool, int]]]:
+    async def read() -> tuple[tuple[int, str] | None, list[tuple[str, bool, bool, int]]]:
         repository = await Repository.open(db)
         try:
             return await repository.published_content(), await repository.steps_taken()

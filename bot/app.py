@@ -29,7 +29,7 @@ from bot import jobs, langid
 from bot.commands import RESPONDENT_COMMANDS, TEAM_COMMANDS
 from bot.config import Settings
 from bot.content import LANGUAGES, Content
-from bot.handlers import account, admin, broadcast, consultation, content, sources
+from bot.handlers import account, admin, broadcast, consultation, content, rounds, sources
 from bot.handlers.errors import on_error
 from bot.i18n import check_catalogs, translator
 from bot.journey import Journey
@@ -121,6 +121,9 @@ def _register(application: App) -> None:
             ),
             CallbackQueryHandler(content.on_button, pattern=r"^p:"),
             CommandHandler("content", content.content_command, filters=new_message),
+            # Rounds: /round, its start and close confirmations.
+            CommandHandler("round", rounds.round_command, filters=new_message),
+            CallbackQueryHandler(rounds.on_button, pattern=r"^r:"),
             # Every other button: the journey validates its data, so forged data gets a hint too.
             CallbackQueryHandler(consultation.on_tap),
             # An edited message may be part of a comment.

@@ -57,6 +57,7 @@ COMMANDS = (
     Command("admins", N_("Admins (owners only)"), team=True),
     Command("teamchats", N_("Team chats (owners only)"), team=True),
     Command("content", N_("The consultation document: versions"), team=True),
+    Command("round", N_("Rounds: open, close, figures"), team=True),
 )
 RESPONDENT_COMMANDS = tuple(c for c in COMMANDS if not c.team)
 TEAM_COMMANDS = tuple(c for c in COMMANDS if c.team)

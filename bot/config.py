@@ -48,6 +48,8 @@ class Settings(BaseSettings):
     listen: str = "127.0.0.1"  # behind a reverse proxy on the same host; see the README
     port: int = 8443
     content: Path | None = None
+    # The fewest answers behind any share shown to respondents (a round's feedback).
+    min_group: int = Field(default=10, ge=1)
 
     _split_admins = field_validator("admins", "team_chats", mode="before")(_id_list)
 

@@ -339,6 +339,7 @@ async def add_samples(services: Services) -> int:
     /stats, /export and /broadcast have someone to count and reach. Return how many."""
     repo, content, now = services.repo, services.content, services.clock()
     version = content.version
+    current = (await repo.current_round()).number  # samples answer it, as newcomers would
     added = 0
     for uid, language, group, region, band, gender, stances, sectors, markets, comment in SAMPLES:
         if await repo.participant(uid) is not None:
@@ -359,20 +360,28 @@ async def add_samples(services: Services) -> int:
             ):
                 await repo.set_profile(number, field, options[index % len(options)].id, now=now)
             for conclusion, stance in zip(content.conclusions, itertools.cycle(stances)):
-                await repo.save_stance(number, conclusion.id, stance, version=version, now=now)
+                await repo.save_stance(
+                    number, conclusion.id, stance, round=current, version=version, now=now
+                )
                 if comment and conclusion.number == 1:
                     await repo.add_comment_part(
-                        number, conclusion.id, message_id=1, text=comment, language=language,
-                        version=version, now=now,
+                        number, conclusion.id, round=current, message_id=1, text=comment,
+                        language=language, version=version, now=now,
                     )  # fmt: skip
-                await repo.finish_item(number, conclusion.id, version=version, now=now)
+                await repo.finish_item(
+                    number, conclusion.id, round=current, version=version, now=now
+                )
             for question, chosen in ((content.sectors, sectors), (content.markets, markets)):
                 picked = tuple(question.options[i].id for i in chosen if i < len(question.options))
-                await repo.save_choices(number, question.item, picked, version=version, now=now)
-                await repo.finish_item(number, question.item, version=version, now=now)
-            await repo.finish_item(number, "idea", version=version, now=now)
+                await repo.save_choices(
+                    number, question.item, picked, round=current, version=version, now=now
+                )
+                await repo.finish_item(
+                    number, question.item, round=current, version=version, now=now
+                )
+            await repo.finish_item(number, "idea", round=current, version=version, now=now)
             await repo.set_step(uid, Step.DONE, now=now)
-            await repo.submit(uid, number, now=now)
+            await repo.submit(uid, number, round=current, returning=False, now=now)
         added += 1
     return added
 
@@ -397,7 +406,8 @@ async def run_demo(
             added = await add_samples(application.bot_data["services"])
             print(
                 "Admin mode: you are an owner (BOT_ADMINS) and the job queue runs. Try /stats,"
-                " /export and /broadcast"
+                " /export, /broadcast, /sources, /content and /round (invitations, like"
+                " reminders, wait for 09:00 Almaty time in quiet hours)"
                 + (f"; {added} sample respondents were added to the database." if added else ".")
             )
             await application.start()  # the job queue: the outbox pump, progress, reminders

@@ -1,14 +1,17 @@
 """Database to the export pack for the research team. No telegram import.
 
 The pack, in one folder:
-- `answers.csv`, `respondents.csv`, `summary.csv`, `codebook.csv`: UTF-8 with BOM (Excel shows
-  Cyrillic and Kazakh letters), comma-separated, CRLF; user-written cells that a spreadsheet
-  would run as a formula start with `'`; times in ISO 8601 with the local offset; comments
-  with phone numbers, e-mail addresses, IIN/BIN and card numbers replaced (bot.pii);
-- `consultation.xlsx`: the same four sheets, every text cell a string, never a formula; the
+- `answers.csv`, `respondents.csv`, `summary.csv`, `rounds.csv`, `codebook.csv`: UTF-8 with
+  BOM (Excel shows Cyrillic and Kazakh letters), comma-separated, CRLF; user-written cells
+  that a spreadsheet would run as a formula start with `'`; times in ISO 8601 with the local
+  offset; comments with phone numbers, e-mail addresses, IIN/BIN and card numbers replaced
+  (bot.pii);
+- `consultation.xlsx`: the same five sheets, every text cell a string, never a formula; the
   header rows frozen, the columns sized, counts and codes numbers, times Excel dates;
-- `chart-kk.png`, `chart-ru.png`, `chart-en.png`: the stance distribution per conclusion;
-  `chart-sectors-<language>.png`, `chart-markets-<language>.png`: how many chose each option;
+- `chart-kk.png`, `chart-ru.png`, `chart-en.png`: the stance distribution per conclusion in
+  the newest round with answers; `chart-rounds-<language>.png` (once a second round has
+  answers): the distribution per conclusion round by round; `chart-sectors-<language>.png`,
+  `chart-markets-<language>.png`: how many chose each option;
 - `summary-kk.txt`, `summary-ru.txt`, `summary-en.txt`: a few lines for a chat;
 - `voice/`: the voice comments, named as `comment_audio` says, fetched from Telegram by the
   bot or the command line from the list the export leaves (VOICE_LIST).
@@ -40,19 +43,24 @@ from bot.content import LANGUAGES, Content, MultiQuestion, load_content_text
 from bot.i18n import N_, translator
 from bot.journey.items import items
 from bot.pii import redact
+from bot.rounds import CONSENSUS_IQR, CONSENSUS_SHARE, Shares, changed
+from bot.stats import CONSENSUS_MARK, CONSENSUS_TERMS, consensus_rule
 from bot.storage.backup import backup
 from bot.storage.reports import (
     VOICE_LIST,
     ItemTally,
     answer_rows,
+    answered_rounds,
     choices,
     earlier_content,
     export_connection,
     first_contact,
     item_tallies,
+    later_rounds_submitted,
     people_counts,
     respondent_count,
     respondent_rows,
+    stance_pairs,
     stance_respondents,
     stances,
     voice_comments,
@@ -62,13 +70,19 @@ from bot.storage.reports import (
 ANSWER_COLUMNS = (
     "respondent", "language", "source", "stakeholder_group", "region", "item", "content_version",
     "stance", "choices", "comment", "comment_type", "comment_audio", "comment_language",
-    "comment_redacted", "may_quote", "status", "answered_at", "revised",
+    "comment_redacted", "may_quote", "status", "answered_at", "revised", "round",
 )  # fmt: skip
 SUMMARY_COLUMNS = (
-    "item", "option", "reached", "answered", "skipped",
+    "item", "round", "option", "reached", "answered", "skipped",
     *(f"stance_{value}" for value in range(1, 6)),
     "mean_stance", "text_comments", "voice_comments", "comments", "chosen",
 )  # fmt: skip
+SUMMARY_COUNTS = SUMMARY_COLUMNS[3:]
+ROUNDS_COLUMNS = (
+    "item", "round", "content_version", "n", "median", "iqr", "agree", "neutral", "disagree",
+    "consensus", "changed",
+)  # fmt: skip
+SHARE_DECIMALS = 4  # rounds.csv's figures: shares 0-1, medians and ranges
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 FORMULA_FIRST = frozenset(FORMULA_STARTS)
 QUOTED = ('"', ",", ";", "\t", "\n", "\r")  # a CSV field holding one of these is quoted
@@ -82,9 +96,9 @@ BLANKS = frozenset(
     "\u115f\u1160\u3164\uffa0\u2800\u034f\u180b\u180c\u180d\u180f"
     + "".join(map(chr, (*range(0xFE00, 0xFE10), *range(0xE0100, 0xE01F0))))
 )
-NUMERIC_ANSWERS = frozenset(
-    {"respondent", "content_version", "stance", "comment_redacted", "may_quote", "revised"}
-)
+NUMERIC_ANSWERS = frozenset({
+    "respondent", "content_version", "stance", "comment_redacted", "may_quote", "revised", "round",
+})  # fmt: skip
 EXCEL_ROWS = 1_048_575  # data rows per sheet, under Excel's limit with the header
 PARALLEL_FROM = 20_000  # respondents from which respondents.csv is built in a second process
 SNAPSHOT = "snapshot.sqlite3"  # the online copy both processes read; removed when done
@@ -199,35 +213,55 @@ COMMENT_TYPES = {
 }  # fmt: skip
 
 
-def _audio(respondent: int, item: str, voices: int) -> str:
-    """answers.csv's comment_audio: the item's voice files in the pack, in the order sent."""
-    return ";".join(voice_file_name(respondent, item, n) for n in range(1, voices + 1))
+def _audio(respondent: int, item: str, voices: int, number: int) -> str:
+    """answers.csv's comment_audio: the item's voice files of round `number` in the pack, in
+    the order sent."""
+    return ";".join(
+        voice_file_name(respondent, item, n, round=number) for n in range(1, voices + 1)
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerPerson:
+    """A respondent's answers.csv columns, formatted once rather than per answer."""
+
+    lead: str  # language, source, group, region
+    may_quote: str
+    first_round: int  # the round of their first journey
+    first_status: str  # of that round: submitted once they submitted it, else in_progress
+
+
+SUBMITTED = {True: "submitted", False: "in_progress"}
+JOURNEY_ITEMS = 1_000  # answers.csv's order within a respondent: round, then journey order
 
 
 def write_answers(
     connection: Any,
     content: Content,
     path: Path,
-    people: dict[int, tuple[str, str]],
+    people: dict[int, AnswerPerson],
     offset_minutes: int | None,
 ) -> int:
-    """Stream answers.csv from the database, in journey order; return the number of rows.
+    """Stream answers.csv from the database, round by round in journey order; return the
+    number of rows.
 
-    `people` holds each respondent's leading columns (language, source, group, region) and
-    trailing ones (may_quote, status), already formatted. Written line by line rather than
-    through a DataFrame: a million answers take seconds, not a minute. The pack travels through
+    `people` holds each respondent's columns, already formatted. A row's status is of its
+    round: a returning respondent's later round is submitted when its round entry is, their
+    first round when their respondent record is. Written line by line rather than through a
+    DataFrame: a million answers take seconds, not a minute. The pack travels through
     Telegram: comments go out with personal data replaced (bot.pii), the database keeps them.
     """
     order = {item: n for n, item in enumerate(_items(content))}
+    later = later_rounds_submitted(connection)
     rows = 0
     with path.open("w", encoding="utf-8", newline="") as handle:
         handle.write(BOM + ",".join(ANSWER_COLUMNS) + "\r\n")
         current: int | None = None
         group: list[tuple[int, str]] = []
-        lead = tail = ""
+        person = AnswerPerson("", "", 1, SUBMITTED[False])
         for row in answer_rows(connection, offset_minutes):
-            (respondent, item, version, stance, chosen, comment, voices, comment_language,
-             answered, revised) = row  # fmt: skip
+            (respondent, number, item, version, stance, chosen, comment, voices,
+             comment_language, answered, revised) = row  # fmt: skip
             if respondent != current:
                 if group:
                     group.sort()
@@ -235,16 +269,22 @@ def write_answers(
                     rows += len(group)
                     group = []
                 current = respondent
-                lead, tail = people[respondent]
+                person = people[respondent]
+            if number == person.first_round:
+                status = person.first_status
+            else:
+                status = SUBMITTED[later.get((respondent, number), False)]
             kind = COMMENT_TYPES[bool(comment), voices > 0]
             shown = redact(comment) if comment else ""
             group.append(
                 (
-                    order.get(item, 99),
-                    f"{respondent},{lead},{item},{version},{'' if stance is None else stance},"
-                    f"{chosen or ''},{_field(shown) if shown else ''},{kind},"
-                    f"{_audio(respondent, item, voices)},{comment_language or ''},"
-                    f"{int(shown != (comment or ''))},{tail},{answered},{revised}\r\n",
+                    number * JOURNEY_ITEMS + order.get(item, JOURNEY_ITEMS - 1),
+                    f"{respondent},{person.lead},{item},{version},"
+                    f"{'' if stance is None else stance},{chosen or ''},"
+                    f"{_field(shown) if shown else ''},{kind},"
+                    f"{_audio(respondent, item, voices, number)},{comment_language or ''},"
+                    f"{int(shown != (comment or ''))},{person.may_quote},{status},{answered},"
+                    f"{revised},{number}\r\n",
                 )
             )
         group.sort()
@@ -253,41 +293,68 @@ def write_answers(
     return rows
 
 
-def answer_people(connection: Any, offset_minutes: int | None) -> dict[int, tuple[str, str]]:
+def answer_people(connection: Any, offset_minutes: int | None) -> dict[int, AnswerPerson]:
     """Per respondent, their answers.csv columns, formatted once rather than per answer."""
-    _, rows = respondent_rows(connection, offset_minutes)
-    columns: dict[int, tuple[str, str]] = {}
+    names, rows = respondent_rows(connection, offset_minutes)
+    first = names.index("first_round")
+    columns: dict[int, AnswerPerson] = {}
     for record in rows:
         respondent, language, source, status, group, region = record[:6]
         may_quote = record[10]
-        lead = f"{language or ''},{_field(source or '')},{group or ''},{region or ''}"
-        tail = f"{'' if may_quote is None else may_quote},{status}"
-        columns[respondent] = (lead, tail)
+        columns[respondent] = AnswerPerson(
+            lead=f"{language or ''},{_field(source or '')},{group or ''},{region or ''}",
+            may_quote="" if may_quote is None else str(may_quote),
+            first_round=int(record[first]),
+            first_status=SUBMITTED[status == "submitted"],
+        )
     return columns
 
 
+def _stance_column(conclusion: str, number: int | None = None) -> str:
+    """respondents.csv's stance column of a conclusion: stance_conclusion_3 (the respondent's
+    first round), stance_conclusion_3_round2 (round 2)."""
+    column = f"stance_{conclusion.replace('-', '_')}"
+    return column if number is None else f"{column}_round{number}"
+
+
+def _coded(values: np.ndarray) -> Any:
+    """A whole-number column from an int8 array, empty where it holds -1."""
+    column = pd.array(values, dtype="Int64")
+    column[values < 0] = pd.NA
+    return column
+
+
 def respondents_frame(
-    connection: Any, content: Content, offset_minutes: int | None
+    connection: Any, content: Content, offset_minutes: int | None, rounds: Sequence[int] = ()
 ) -> pd.DataFrame:
-    """One row per respondent: profile, consent, times, stance per conclusion, 0/1 options."""
+    """One row per respondent: profile, consent, times, the stance per conclusion in their
+    first round, 0/1 options; then `first_round` and, for each of `rounds` from the second,
+    the stance per conclusion given in it."""
     names, rows = respondent_rows(connection, offset_minutes)
     frame = pd.DataFrame.from_records(rows, columns=names)
+    first_round = frame.pop("first_round")  # at the end: the older columns keep their places
     frame["source"] = frame["source"].map(neutralise)
     for column in ("consent_version", "may_quote", "wants_news"):
         frame[column] = pd.array(frame[column], dtype="Int64")
     # Aligned arrays rather than dicts per respondent: a few megabytes for 100,000 people.
     position = {who: index for index, who in enumerate(frame["respondent"].tolist())}
+    firsts = [int(number) for number in first_round.tolist()]
     count = len(position)
     conclusions = {c.id: n for n, c in enumerate(content.conclusions)}
-    stance = np.full((len(conclusions), count), -1, dtype=np.int8)  # -1: not reached or skipped
-    for respondent, item, value in stances(connection):
+    shape = (len(conclusions), count)
+    stance = np.full(shape, -1, dtype=np.int8)  # -1: not reached or skipped
+    later = {number: np.full(shape, -1, dtype=np.int8) for number in rounds if number >= 2}
+    for respondent, number, item, value in stances(connection):
         row = conclusions.get(item)
-        if row is not None and value is not None and respondent in position:
-            stance[row, position[respondent]] = value
+        where = position.get(respondent)
+        if row is None or value is None or where is None:
+            continue
+        if number == firsts[where]:
+            stance[row, where] = value
+        if number in later:
+            later[number][row, where] = value
     for conclusion, row in conclusions.items():
-        column = pd.array(stance[row], dtype="Int64")
-        column[stance[row] < 0] = pd.NA
-        frame[f"stance_{conclusion.replace('-', '_')}"] = column
+        frame[_stance_column(conclusion)] = _coded(stance[row])
     columns = {
         (item, option): n
         for n, (item, option) in enumerate(
@@ -306,48 +373,115 @@ def respondents_frame(
             if (row := columns.get((item, option))) is not None:
                 flags[row, where] = 1
     for (item, option), row in columns.items():
-        column = pd.array(flags[row], dtype="Int64")
-        column[flags[row] < 0] = pd.NA
-        frame[_option_column(item, option)] = column
+        frame[_option_column(item, option)] = _coded(flags[row])
+    frame["first_round"] = pd.array(first_round, dtype="Int64")
+    for number, given in later.items():
+        for conclusion, row in conclusions.items():
+            frame[_stance_column(conclusion, number)] = _coded(given[row])
     return frame
 
 
-def summary_frame(connection: Any, content: Content, respondents: pd.DataFrame) -> pd.DataFrame:
-    """Per item: reached, answered, skipped, each stance, comments; per option, choices.
+def summary_frame(
+    tallies: dict[int, dict[str, ItemTally]], content: Content, respondents: pd.DataFrame,
+    rounds: Sequence[int],
+) -> pd.DataFrame:  # fmt: skip
+    """Per round and item: reached, answered, skipped, each stance, comments; per option,
+    choices (of those whose first journey was that round: the options are asked once).
 
     `answered` counts answers given (a stance, an option, an idea), `skipped` explicit skips,
     `reached` everyone who saw the item: reached = answered + skipped + those still at it.
+    Every item of each of `rounds` (round 1 alone before anyone answered), zero where nobody
+    reached it.
     """
-    tallies = item_tallies(connection)
     rows: list[dict[str, Any]] = []
     options = _options(content)
-    for item in items(content):
-        tally = tallies.get(item.id) or ItemTally.none(item.id)
-        record: dict[str, Any] = {
-            "item": item.id, "option": "", "reached": tally.reached,
-            "answered": tally.answered, "skipped": tally.skipped,
-            "text_comments": tally.text_comments, "voice_comments": tally.voice_comments,
-            "comments": tally.comments,
-        }  # fmt: skip
-        if item.conclusion is not None:
-            given = tally.stances
-            total = sum(given)
-            mean = sum(v * n for v, n in enumerate(given, start=1)) / total if total else None
-            record["mean_stance"] = "" if mean is None else round(mean, 2)
-            record |= {f"stance_{v}": n for v, n in enumerate(given, start=1)}
-        rows.append(record)
-        rows.extend(
-            {
-                "item": item.id,
-                "option": o,
-                "chosen": int(respondents[_option_column(item.id, o)].sum()),
-            }
-            for o in options.get(item.id, ())
-        )
+    for number in rounds or (1,):
+        of_round = tallies.get(number, {})
+        choosers = respondents[respondents["first_round"] == number]
+        for item in items(content):
+            tally = of_round.get(item.id) or ItemTally.none(item.id)
+            record: dict[str, Any] = {
+                "item": item.id, "round": number, "option": "", "reached": tally.reached,
+                "answered": tally.answered, "skipped": tally.skipped,
+                "text_comments": tally.text_comments, "voice_comments": tally.voice_comments,
+                "comments": tally.comments,
+            }  # fmt: skip
+            if item.conclusion is not None:
+                given = tally.stances
+                total = sum(given)
+                mean = sum(v * n for v, n in enumerate(given, start=1)) / total if total else None
+                record["mean_stance"] = "" if mean is None else round(mean, 2)
+                record |= {f"stance_{v}": n for v, n in enumerate(given, start=1)}
+            rows.append(record)
+            rows.extend(
+                {
+                    "item": item.id,
+                    "round": number,
+                    "option": o,
+                    "chosen": int(choosers[_option_column(item.id, o)].sum()),
+                }
+                for o in options.get(item.id, ())
+            )
     frame = pd.DataFrame(rows, columns=list(SUMMARY_COLUMNS))
-    for column in SUMMARY_COLUMNS[2:]:
+    for column in ("round", *SUMMARY_COUNTS):
         if column != "mean_stance":
             frame[column] = pd.array(frame[column], dtype="Int64")
+    return frame
+
+
+def _conclusion_number(item: str) -> int:
+    """3 for conclusion-3."""
+    return int(item.rsplit("-", 1)[1])
+
+
+def _decimal(value: float | None) -> float | None:
+    """A figure of rounds.csv, rounded to SHARE_DECIMALS places (None stays: an empty cell)."""
+    return None if value is None else round(value, SHARE_DECIMALS)
+
+
+def rounds_frame(
+    tallies: dict[int, dict[str, ItemTally]], content: Content, rounds: Sequence[int],
+    changes: dict[tuple[int, str], float | None],
+) -> pd.DataFrame:  # fmt: skip
+    """Per conclusion and round with answers: n, median, iqr, the shares that agree, are
+    neutral and disagree, consensus (all from `Shares`, as the feedback screen shows them), and
+    from round 2 the share of `changes`: of those who gave a stance in the round before too,
+    whose stance differs. Every conclusion of the content, and any other answered in a round."""
+    conclusions = {c.id for c in content.conclusions}
+    answered = {
+        item
+        for number in rounds
+        for item in tallies.get(number, {})
+        if item.startswith("conclusion-")
+    }
+    records: list[dict[str, Any]] = []
+    for item in sorted(conclusions | answered, key=_conclusion_number):
+        for number in rounds:
+            tally = tallies.get(number, {}).get(item)
+            if tally is None and item not in conclusions:
+                continue
+            shares = Shares(tally.stances if tally else (0, 0, 0, 0, 0))
+            given = shares.n > 0
+            records.append(
+                {
+                    "item": item,
+                    "round": number,
+                    "content_version": tally.content_version if tally else None,
+                    "n": shares.n,
+                    "median": _decimal(shares.median),
+                    "iqr": _decimal(shares.iqr),
+                    "agree": _decimal(shares.agree) if given else None,
+                    "neutral": _decimal(shares.neutral) if given else None,
+                    "disagree": _decimal(shares.disagree) if given else None,
+                    "consensus": int(shares.consensus),
+                    "changed": _decimal(changes.get((number, item))) if number > 1 else None,
+                }
+            )
+    frame = pd.DataFrame(records, columns=list(ROUNDS_COLUMNS))
+    for column in ("round", "content_version", "n", "consensus"):
+        frame[column] = pd.array(frame[column], dtype="Int64")
+    for column in ("median", "iqr", "agree", "neutral", "disagree", "changed"):
+        frame[column] = pd.to_numeric(frame[column], errors="raise").astype("float64")
     return frame
 
 
@@ -358,32 +492,44 @@ def _option_column(item: str, option: str) -> str:
 
 @dataclass(frozen=True)
 class Tables:
-    """What the rest of the pack needs from respondents.csv and summary.csv."""
+    """What the rest of the pack needs from respondents.csv, summary.csv and rounds.csv."""
 
     summary: pd.DataFrame
+    rounds: pd.DataFrame
     people: dict[str, int]
-    stance_respondents: int  # respondents who gave at least one stance: the charts' n
+    stance_respondents: int  # who gave a stance in the newest round: the stance chart's n
+    any_stance: int  # who gave at least one stance in any round: the rounds chart's n
 
 
 def write_tables(
     database: Path, out: Path, content: Content, zone: tzinfo, offset: int | None
 ) -> Tables:
-    """Write respondents.csv and summary.csv from one read transaction of their own."""
+    """Write respondents.csv, summary.csv and rounds.csv from one read transaction of their
+    own."""
     connection = export_connection(database, LocalTime(zone))
     try:
         connection.execute("BEGIN")
-        respondents = respondents_frame(connection, content, offset)
-        summary = summary_frame(connection, content, respondents)
+        numbers = answered_rounds(connection)
+        respondents = respondents_frame(connection, content, offset, numbers)
+        tallies = item_tallies(connection)
+        summary = summary_frame(tallies, content, respondents, numbers)
+        changes = {
+            (number, item): changed(pairs) for number, item, pairs in stance_pairs(connection)
+        }
+        newest = numbers[-1] if numbers else 1
         tables = Tables(
             summary=summary,
+            rounds=rounds_frame(tallies, content, numbers, changes),
             people=people_counts(connection),
-            stance_respondents=stance_respondents(connection),
+            stance_respondents=stance_respondents(connection, newest),
+            any_stance=stance_respondents(connection),
         )
         connection.execute("COMMIT")
     finally:
         connection.close()
     _write_frame(respondents, out / "respondents.csv")
     _write_frame(summary, out / "summary.csv")
+    _write_frame(tables.rounds, out / "rounds.csv")
     return tables
 
 
@@ -396,7 +542,8 @@ COLUMN_NOTES = {
     "age_band": "age band (see its coded values)",
     "gender": "gender (see its coded values)",
     "item": "the question: conclusion-N, sectors, markets or idea",
-    "content_version": "version of the content file the answer was given against",
+    "content_version": "version of the content file the answer was given against; rounds.csv:"
+    " the newest version the round's answers of the conclusion were given against",
     "stance": "1 = strongly disagree ... 5 = strongly agree; empty when skipped or not a stance",
     "choices": "chosen option ids, ';'-separated (sectors, markets)",
     "comment": "the comment as written (several messages joined by line breaks), personal"
@@ -408,16 +555,25 @@ COLUMN_NOTES = {
     " comment became [phone], [e-mail], [IIN], [card] (the database keeps them as written)",
     "may_quote": "1 if comments may be quoted anonymously",
     "wants_news": "1 if the respondent asked for news about the consultation",
-    "status": "in_progress until the first submit, then submitted",
+    "status": "answers.csv: submitted once the respondent submitted that round's answers, else"
+    " in_progress; respondents.csv: submitted once they ever submitted, else in_progress",
     "answered_at": "when the answer was completed (ISO 8601, local time with offset)",
     "revised": "1 if the answer was changed after it was first completed",
+    "round": "the round (1, 2, ...) the answer belongs to, kept apart from the other rounds'"
+    " (see its coded values); summary.csv, rounds.csv: the round counted. In round 2 and later"
+    " a returning respondent answers the conclusions again, a newcomer the whole journey",
     "consented_at": "when consent was given",
     "consent_version": "content version of the consent text agreed to",
     "started_at": "when the respondent started",
     "completed_at": "when the respondent first submitted",
     "revised_at": "when an answer was last changed after submitting",
-    "stance_conclusion_N": "respondents.csv: stance on conclusion N (as stance)",
+    "stance_conclusion_N": "respondents.csv: stance on conclusion N in the respondent's first"
+    " round (as stance)",
     "sector_<id>, market_<id>": "respondents.csv: 1 chosen, 0 not chosen, empty not reached",
+    "first_round": "respondents.csv: the round of the respondent's first journey, whose stances"
+    " stance_conclusion_N hold (coded as round)",
+    "stance_conclusion_N_roundR": "respondents.csv: stance on conclusion N given in round R (2,"
+    " 3, ...; as stance), a newcomer's first round too; empty when none was given in it",
     "reached": "summary.csv: respondents who were shown the item",
     "answered": "summary.csv: respondents who gave a stance (conclusions), chose an option"
     " (sectors, markets) or gave an idea; stance_1 ... stance_5 add up to it",
@@ -429,18 +585,94 @@ COLUMN_NOTES = {
     "text_comments, voice_comments": "summary.csv: how many comments hold typed text, how many"
     " a voice message (a comment with both counts in each)",
     "chosen": "summary.csv: how many chose the option",
+    "n": "rounds.csv: how many gave a stance on the conclusion in the round (skips not counted)",
+    "median": "rounds.csv: the median stance, interpolated linearly between the ordered stances"
+    " (R's quantile type 7, the default of numpy and pandas); empty when n is 0",
+    "iqr": "rounds.csv: the interquartile range, the third quartile less the first (quartiles"
+    " interpolated as the median)",
+    "agree": "rounds.csv: the share (0 to 1) of the stances that are 4 or 5",
+    "neutral": "rounds.csv: the share (0 to 1) of the stances that are 3",
+    "disagree": "rounds.csv: the share (0 to 1) of the stances that are 1 or 2",
+    "consensus": f"rounds.csv: 1 when agree or disagree is {CONSENSUS_SHARE:.2f} or more and iqr"
+    f" is {CONSENSUS_IQR:g} or less, else 0",
+    "changed": "rounds.csv: from round 2, the share (0 to 1) of those who gave a stance on the"
+    " conclusion in the round before and in this one whose stance differs; empty in round 1"
+    " and when nobody gave both",
+}
+# The labels of the columns rounds brought, in kk, ru and en.
+COLUMN_LABELS = {
+    "round": {"kk": "Кезең", "ru": "Тур", "en": "Round"},
+    "first_round": {
+        "kk": "Респонденттің алғашқы кезеңі",
+        "ru": "Первый тур респондента",
+        "en": "The respondent's first round",
+    },
+    "stance_conclusion_N_roundR": {
+        "kk": "R-кезеңдегі N-қорытындыға көзқарас",
+        "ru": "Отношение к выводу N в туре R",
+        "en": "Stance on conclusion N in round R",
+    },
+    "n": {
+        "kk": "Көзқарасын білдіргендер саны",
+        "ru": "Число высказавших отношение",
+        "en": "Stances given",
+    },
+    "median": {"kk": "Көзқарастардың медианасы", "ru": "Медиана оценок", "en": "Median stance"},
+    "iqr": {
+        "kk": "Квартильаралық құлаш",
+        "ru": "Межквартильный размах",
+        "en": "Interquartile range",
+    },
+    "agree": {
+        "kk": "Келісетіндердің үлесі (4–5)",
+        "ru": "Доля согласных (4–5)",
+        "en": "Share agreeing (4–5)",
+    },
+    "neutral": {
+        "kk": "Бейтарап жауаптардың үлесі (3)",
+        "ru": "Доля нейтральных ответов (3)",
+        "en": "Share neutral (3)",
+    },
+    "disagree": {
+        "kk": "Келіспейтіндердің үлесі (1–2)",
+        "ru": "Доля несогласных (1–2)",
+        "en": "Share disagreeing (1–2)",
+    },
+    "consensus": {"kk": "Консенсус", "ru": "Консенсус", "en": "Consensus"},
+    "changed": {
+        "kk": "Көзқарасын өзгерткендердің үлесі",
+        "ru": "Доля изменивших отношение",
+        "en": "Share who changed their stance",
+    },
+}
+CONSENSUS_LABELS = {
+    1: {
+        "kk": "Консенсус бар: бір жақта кемінде {share}, квартильаралық құлаш {iqr} немесе одан"
+        " аз",
+        "ru": "Консенсус есть: не менее {share} на одной стороне, межквартильный размах не больше"
+        " {iqr}",
+        "en": "Consensus: {share} or more on one side, interquartile range {iqr} or less",
+    },
+    0: {"kk": "Консенсус жоқ", "ru": "Консенсуса нет", "en": "No consensus"},
 }
 
 
-def codebook_frame(content: Content, earlier: Sequence[Content] = ()) -> pd.DataFrame:
+def codebook_frame(
+    content: Content, earlier: Sequence[Content] = (), rounds: Sequence[int] = ()
+) -> pd.DataFrame:
     """Every column with its meaning, every coded value with its labels in kk, ru and en: for
     the current content and for each `earlier` version answers were given against, each with
-    that version's texts."""
+    that version's texts, each of `rounds` (round 1 at least) and the consensus codes too."""
     rows: list[dict[str, Any]] = [
-        {"variable": name, "value": "", "description": note} for name, note in COLUMN_NOTES.items()
+        {"variable": name, "value": "", "description": note}
+        | {
+            f"label_{language}": COLUMN_LABELS.get(name, {}).get(language, "")
+            for language in LANGUAGES
+        }
+        for name, note in COLUMN_NOTES.items()
     ]
     for version in sorted((*earlier, content), key=lambda c: c.version):
-        rows += _coded_values(version)
+        rows += _coded_values(version, rounds)
     columns = ["variable", "value", "description", "content_version"]
     columns += [f"label_{language}" for language in LANGUAGES]
     frame = pd.DataFrame(rows, columns=columns)
@@ -449,8 +681,9 @@ def codebook_frame(content: Content, earlier: Sequence[Content] = ()) -> pd.Data
     return frame
 
 
-def _coded_values(content: Content) -> list[dict[str, Any]]:
-    """The coded values of one content version, labelled with its texts."""
+def _coded_values(content: Content, rounds: Sequence[int] = ()) -> list[dict[str, Any]]:
+    """The coded values of one content version, labelled with its texts; with them, as with
+    "prefer not to say", the codes every version shares: the rounds, consensus."""
     rows: list[dict[str, Any]] = []
 
     def coded(variable: str, value: str, label: Any) -> None:
@@ -480,6 +713,12 @@ def _coded_values(content: Content) -> list[dict[str, Any]]:
         for option in options:
             coded(variable, option.id, option.label)
         coded(variable, "prefer-not-to-say", prefer_not.__getitem__)
+    for number in sorted({1, *rounds}):
+        names = {language: _round_name(language, number) for language in LANGUAGES}
+        coded("round", str(number), names.__getitem__)
+    for code, texts in CONSENSUS_LABELS.items():
+        names = {language: texts[language].format(**CONSENSUS_TERMS) for language in LANGUAGES}
+        coded("consensus", str(code), names.__getitem__)
     return rows
 
 
@@ -498,6 +737,8 @@ def _cell(value: Any, *, numeric: bool = False) -> Any:
     if isinstance(value, str):
         if numeric and value.lstrip("-").isdigit():
             return int(value)
+        if numeric and value.lstrip("-").replace(".", "", 1).isdigit():
+            return float(value)  # rounds.csv's shares, read back from CSV by bot.purge
         if value[:1] == "'" and guarded(value[1:]):
             return value[1:]
         return value
@@ -512,7 +753,7 @@ def _cell(value: Any, *, numeric: bool = False) -> Any:
 
 
 NUMERIC_COLUMNS = NUMERIC_ANSWERS | {
-    "consent_version", "wants_news", *SUMMARY_COLUMNS[2:],
+    "consent_version", "wants_news", "first_round", *SUMMARY_COUNTS, *ROUNDS_COLUMNS[1:],
 }  # fmt: skip
 DATE_COLUMNS = frozenset(
     {"answered_at", "consented_at", "started_at", "completed_at", "revised_at"}
@@ -645,6 +886,7 @@ def write_xlsx(sheets: dict[str, pd.DataFrame], answers_csv: Path, path: Path) -
 STANCE_COLOURS = {5: "#1a9641", 4: "#a6d96a", 3: "#d9d9d9", 2: "#fdae61", 1: "#d7191c"}
 DARK_STANCES = frozenset({5, 1})  # white labels on these colours, black on the others
 CHOICE_COLOUR = "#2c7bb6"
+CONSENSUS_COLOUR = "#1a6e2e"  # the rounds chart's ✓
 CHART_DPI = 200
 CHOICE_TITLES = {
     "sectors": N_("Sectors with the most potential"),
@@ -697,18 +939,57 @@ def _save(figure: Any, path: Path) -> Path:
     return path
 
 
+def _round_name(language: str, number: int) -> str:
+    """The name of round `number` in `language`: Round 2."""
+    return translator(language).gettext("Round {round}").format(round=number)
+
+
+def _stance_legend(content: Content, language: str) -> list[Any]:
+    """The legend's patches: the stances top to bottom as the bars run left to right."""
+    import textwrap  # noqa: PLC0415 - the charts only
+
+    from matplotlib.patches import Patch  # noqa: PLC0415 - the charts only
+
+    legend = []
+    for value in (5, 4, 3, 2, 1):
+        label = content.stance_label(value)
+        name = label(language) if label else str(value)
+        legend.append(Patch(color=STANCE_COLOURS[value], label=textwrap.fill(name, 24)))
+    return legend
+
+
+def _stance_bar(
+    axes: Any, position: float, counts: dict[int, int], labels: list[tuple[Any, float, list[str]]]
+) -> None:
+    """One 100 % bar of stances at `position`, strongly agree on the left; its segments'
+    labels (share, else count) join `labels`, to be fitted once the layout is done."""
+    total = sum(counts.values())
+    left = 0.0
+    for value in (5, 4, 3, 2, 1):
+        share = 100 * counts.get(value, 0) / total
+        if not share:
+            continue
+        axes.barh(position, share, left=left, color=STANCE_COLOURS[value], height=0.7)
+        text = axes.text(
+            left + share / 2, position, "", ha="center", va="center", fontsize=7.5,
+            color="white" if value in DARK_STANCES else "black",
+        )  # fmt: skip
+        labels.append((text, share, [f"{share:.0f}%", str(counts.get(value, 0))]))
+        left += share
+
+
 def stance_figure(
-    content: Content, summary: pd.DataFrame, *, language: str, day: date, respondents: int
-) -> Any:
+    content: Content, summary: pd.DataFrame, *, language: str, day: date, respondents: int,
+    round: int | None = None,
+) -> Any:  # fmt: skip
     """A stacked bar of the stances per conclusion, strongly agree on the left, shares in %.
 
+    `summary` holds one round's rows; `round` names it in the title (when there are several).
     Each segment shows its share, or its count where the share does not fit, or nothing; the
     legend beside the bars lists the stances top to bottom as the bars run left to right. A
     conclusion nobody gave a stance on says so.
     """
     import textwrap  # noqa: PLC0415 - the charts only
-
-    from matplotlib.patches import Patch  # noqa: PLC0415 - the charts only
 
     plt = _pyplot()
     _ = translator(language).gettext
@@ -726,34 +1007,19 @@ def stance_figure(
         if not total:
             _no_answers(axes, 50, position, language)
             continue
-        left = 0.0
-        for value in (5, 4, 3, 2, 1):
-            share = 100 * counts[value] / total
-            if not share:
-                continue
-            axes.barh(position, share, left=left, color=STANCE_COLOURS[value], height=0.7)
-            text = axes.text(
-                left + share / 2, position, "", ha="center", va="center", fontsize=7.5,
-                color="white" if value in DARK_STANCES else "black",
-            )  # fmt: skip
-            labels.append((text, share, [f"{share:.0f}%", str(counts[value])]))
-            left += share
+        _stance_bar(axes, position, counts, labels)
     axes.set_yticks(range(len(names)), names, fontsize=8)
     axes.set_ylim(-0.6, len(names) - 0.4)
     axes.set_xlim(0, 100)
     axes.set_xlabel(_("Share of the stances given on each conclusion (%)"), fontsize=8)
     axes.tick_params(axis="x", labelsize=8)
-    axes.set_title(
-        f"{_('Stance on each conclusion')}\n{_subtitle(language, day, respondents)}", fontsize=10
-    )
-    legend = []
-    for value in (5, 4, 3, 2, 1):  # top to bottom as the bars run left to right
-        label = content.stance_label(value)
-        name = label(language) if label else str(value)
-        legend.append(Patch(color=STANCE_COLOURS[value], label=textwrap.fill(name, 24)))
+    title = _("Stance on each conclusion")
+    if round is not None:
+        title += f" · {_round_name(language, round)}"
+    axes.set_title(f"{title}\n{_subtitle(language, day, respondents)}", fontsize=10)
     axes.legend(
-        handles=legend, loc="center left", bbox_to_anchor=(1.01, 0.5), fontsize=8,
-        frameon=False,
+        handles=_stance_legend(content, language), loc="center left", bbox_to_anchor=(1.01, 0.5),
+        fontsize=8, frameon=False,
     )  # fmt: skip
     for side in ("top", "right"):
         axes.spines[side].set_visible(False)
@@ -818,20 +1084,111 @@ def choice_figure(
     return figure
 
 
+def _stance_counts(row: Any) -> dict[int, int]:
+    """{stance: how many} of a summary row."""
+    return {value: int(row[f"stance_{value}"]) for value in range(1, 6)}
+
+
+def rounds_figure(
+    content: Content, summary: pd.DataFrame, *, language: str, day: date, respondents: int
+) -> Any:
+    """Per conclusion, one 100 % bar of the stances for each round in `summary` (round 1 at
+    the top), each named with its n, ✓ beside a round that reached consensus; strongly agree
+    on the left, as in the stance chart, with its legend."""
+    import textwrap  # noqa: PLC0415 - the charts only
+
+    plt = _pyplot()
+    _ = translator(language).gettext
+    rows = summary[summary["option"] == ""].set_index(["item", "round"])
+    numbers = sorted({int(number) for number in summary["round"]})
+    conclusions = content.conclusions
+    bars = 0.34 * len(numbers) + 0.55  # inches per conclusion: its bars and its title
+    figure, grid = plt.subplots(
+        len(conclusions), 1, figsize=(11, bars * len(conclusions) + 1.6), dpi=CHART_DPI,
+        sharex=True, squeeze=False,
+    )  # fmt: skip
+    labelled: list[tuple[Any, list[tuple[Any, float, list[str]]]]] = []
+    for axes, conclusion in zip(grid[:, 0], conclusions, strict=True):
+        names: list[str] = []
+        labels: list[tuple[Any, float, list[str]]] = []
+        for position, number in enumerate(numbers):
+            counts = _stance_counts(rows.loc[(conclusion.id, number)])
+            total = sum(counts.values())
+            names.append(f"{_round_name(language, number)} (n = {total})")
+            if not total:
+                _no_answers(axes, 50, position, language)
+                continue
+            _stance_bar(axes, position, counts, labels)
+            if Shares.of(counts).consensus:
+                axes.text(
+                    101.5, position, CONSENSUS_MARK, ha="left", va="center", fontsize=10,
+                    color=CONSENSUS_COLOUR, fontweight="bold", clip_on=False,
+                )  # fmt: skip
+        axes.set_yticks(range(len(names)), names, fontsize=7.5)
+        axes.set_ylim(len(names) - 0.4, -0.6)  # the first round at the top
+        axes.set_xlim(0, 100)
+        axes.tick_params(axis="x", labelsize=8)
+        axes.set_title(
+            textwrap.fill(f"{conclusion.number}. {conclusion.title(language)}", 100),
+            loc="left", fontsize=8.5, fontweight="bold",
+        )  # fmt: skip
+        for side in ("top", "right"):
+            axes.spines[side].set_visible(False)
+        labelled.append((axes, labels))
+    shares = _("Share of the stances given on each conclusion (%)")
+    grid[-1, 0].set_xlabel(f"{shares}\n{CONSENSUS_MARK} {consensus_rule(language)}", fontsize=8)
+    title = _("Stance on each conclusion, round by round")
+    figure.suptitle(f"{title}\n{_subtitle(language, day, respondents)}", fontsize=10)
+    figure.tight_layout()
+    figure.legend(
+        handles=_stance_legend(content, language), loc="center left",
+        bbox_to_anchor=(1.0, 0.5), fontsize=8, frameon=False,
+    )  # fmt: skip
+    for axes, labels in labelled:
+        _fit_labels(figure, axes, labels)
+    return figure
+
+
+def _newest(summary: pd.DataFrame) -> tuple[int, pd.DataFrame]:
+    """The newest round of a summary and its rows."""
+    newest = int(summary["round"].max()) if len(summary) else 1
+    return newest, summary[summary["round"] == newest]
+
+
+def _across_rounds(summary: pd.DataFrame) -> pd.DataFrame:
+    """The answers and choices of the summary's rounds added up, per item and option: the
+    sectors and markets are asked once, in each respondent's first journey."""
+    return summary.groupby(["item", "option"], sort=False, as_index=False)[
+        ["answered", "chosen"]
+    ].sum()
+
+
 def write_charts(
     content: Content, summary: pd.DataFrame, out: Path, *, day: date, respondents: int,
-    choices: bool = True,
+    everyone: int = 0, choices: bool = True, by_round: bool = True,
 ) -> list[Path]:  # fmt: skip
-    """Per language: the stance chart (`chart-<language>.png`), then, with `choices`, how
-    many chose each sector and market (`chart-sectors-<language>.png`, `chart-markets-...`)."""
+    """Per language: the stance chart of the newest round in `summary` (`respondents` gave a
+    stance in it; the round named when there are several), `chart-<language>.png`; then with
+    `by_round` and several rounds the rounds chart (`everyone` gave a stance in one),
+    `chart-rounds-<language>.png`; then with `choices` how many chose each sector and market
+    in all rounds (`chart-sectors-<language>.png`, `chart-markets-...`)."""
+    newest, latest = _newest(summary)
+    several = summary["round"].nunique() > 1
+    across = _across_rounds(summary) if choices else summary
     paths = []
     for language in LANGUAGES:
         figure = stance_figure(
-            content, summary, language=language, day=day, respondents=respondents
-        )
+            content, latest, language=language, day=day, respondents=respondents,
+            round=newest if several else None,
+        )  # fmt: skip
         paths.append(_save(figure, out / f"chart-{language}.png"))
+        if by_round and several:
+            figure = rounds_figure(
+                content, summary, language=language, day=day, respondents=everyone
+            )
+            paths.append(_save(figure, out / f"chart-rounds-{language}.png"))
         for question in (content.sectors, content.markets) if choices else ():
-            figure = choice_figure(question, summary, language=language, day=day)
+            figure = choice_figure(question, across, language=language, day=day)
             paths.append(_save(figure, out / f"chart-{question.item}-{language}.png"))
     return paths
 
@@ -839,23 +1196,34 @@ def write_charts(
 def summary_text(
     content: Content, people: dict[str, int], summary: pd.DataFrame, language: str
 ) -> str:
-    """A few lines for a chat: how many, and how each conclusion fared.
+    """A few lines for a chat: how many, how each conclusion fared in the newest round with
+    answers (named when there are several), and which reached consensus in it.
 
     A conclusion's share agreeing is of the stances given on it (its n); skips are counted
-    apart, and a conclusion nobody gave a stance on says so.
+    apart, and a conclusion nobody gave a stance on says so. Consensus is `Shares`', as in
+    rounds.csv; nothing is said of it before anyone gave a stance in the round.
     """
-    _ = translator(language).gettext
+    translation = translator(language)
+    _ = translation.gettext
     lines = [
         _("Creative Spark consultation: export pack"),
         _("Started: {started} · submitted: {submitted} · declined: {declined}").format(**people),
         "",
     ]
-    rows = summary[summary["option"] == ""].set_index("item")
+    newest, latest = _newest(summary)
+    if summary["round"].nunique() > 1:
+        lines.append(_round_name(language, newest))
+    rows = latest[latest["option"] == ""].set_index("item")
+    agreed: list[str] = []
+    given = 0
     for conclusion in content.conclusions:
         row = rows.loc[conclusion.id]
         answered, skipped = int(row["answered"]), int(row["skipped"])
+        name = f"{conclusion.number}. {conclusion.title(language)}"
+        counts = _stance_counts(row)
+        given += sum(counts.values())
         if answered:
-            agree = int(row["stance_4"]) + int(row["stance_5"])
+            agree = counts[4] + counts[5]
             fared = _("{share} agree or strongly agree (n = {count})").format(
                 share=f"{100 * agree / answered:.0f}%", count=answered
             )
@@ -863,7 +1231,25 @@ def summary_text(
             fared = _("no answers yet")
         if skipped:
             fared += "; " + _("skipped: {count}").format(count=skipped)
-        lines.append(f"{conclusion.number}. {conclusion.title(language)}: {fared}")
+        lines.append(f"{name}: {fared}")
+        if Shares.of(counts).consensus:
+            agreed.append(name)
+    if given:
+        lines.append("")
+        if agreed:
+            lines.append(
+                translation.ngettext(
+                    "Consensus in round {round} on {count} conclusion:",
+                    "Consensus in round {round} on {count} conclusions:",
+                    len(agreed),
+                ).format(round=newest, count=len(agreed))
+            )
+            lines += [f"– {name}" for name in agreed]
+        else:
+            lines.append(
+                _("No conclusion reached consensus in round {round}.").format(round=newest)
+            )
+        lines.append(consensus_rule(language))
     return "\n".join(lines) + "\n"
 
 
@@ -913,22 +1299,27 @@ def build_pack(
     finally:
         connection.close()
         shutil.rmtree(snapshot.parent, ignore_errors=True)
-    codebook = codebook_frame(content, earlier)
-    files = [out / name for name in ("answers.csv", "respondents.csv", "summary.csv")]
+    codebook = codebook_frame(content, earlier, tables.rounds["round"].unique().tolist())
+    files = [
+        out / name for name in ("answers.csv", "respondents.csv", "summary.csv", "rounds.csv")
+    ]
     files.append(_write_frame(codebook, out / "codebook.csv"))
     csv_done = time.perf_counter()
     if xlsx:
         respondents = pd.read_csv(
             out / "respondents.csv", dtype=str, keep_default_na=False, encoding="utf-8-sig"
         )
-        sheets = {"respondents": respondents, "summary": tables.summary, "codebook": codebook}
+        sheets = {
+            "respondents": respondents, "summary": tables.summary, "rounds": tables.rounds,
+            "codebook": codebook,
+        }  # fmt: skip
         files.append(write_xlsx(sheets, out / "answers.csv", out / "consultation.xlsx"))
     xlsx_done = time.perf_counter()
     if charts:
         files.extend(
             write_charts(
                 content, tables.summary, out, day=_today(zone),
-                respondents=tables.stance_respondents,
+                respondents=tables.stance_respondents, everyone=tables.any_stance,
             )
         )  # fmt: skip
     for language in LANGUAGES:
@@ -946,24 +1337,27 @@ def build_pack(
 def write_stance_charts(
     database: Path, out: Path, content: Content, *, zone: tzinfo
 ) -> list[Path]:
-    """Only the stance charts (/stats chart), from the tallies, without the rest of the pack."""
+    """Only the stance charts (/stats chart) of the newest round with answers, from the
+    tallies, without the rest of the pack."""
     out.mkdir(parents=True, exist_ok=True)
     connection = export_connection(database, LocalTime(zone))
     try:
         tallies = item_tallies(connection)
-        respondents = stance_respondents(connection)
+        numbers = answered_rounds(connection) or [1]
+        respondents = stance_respondents(connection, numbers[-1])
     finally:
         connection.close()
     rows = []
-    for conclusion in content.conclusions:
-        tally = tallies.get(conclusion.id) or ItemTally.none(conclusion.id)
-        rows.append(
-            {"item": conclusion.id, "option": ""}
-            | {f"stance_{value}": n for value, n in enumerate(tally.stances, start=1)}
-        )
+    for number in numbers:
+        for conclusion in content.conclusions:
+            tally = tallies.get(number, {}).get(conclusion.id) or ItemTally.none(conclusion.id)
+            rows.append(
+                {"item": conclusion.id, "round": number, "option": ""}
+                | {f"stance_{value}": n for value, n in enumerate(tally.stances, start=1)}
+            )
     return write_charts(
         content, pd.DataFrame(rows), out, day=_today(zone), respondents=respondents,
-        choices=False,
+        choices=False, by_round=False,
     )  # fmt: skip
 
 

@@ -75,7 +75,8 @@ def _rows_of(path: Path, numbers: set[str]) -> bool:
 
 
 def _voice_of(name: str) -> str:
-    """The respondent a voice file belongs to: voice/<respondent>-<item>-<n>.ogg."""
+    """The respondent a voice file belongs to: voice/<respondent>-<item>-<n>.ogg, and
+    voice/<respondent>-<item>-round<r>-<n>.ogg in a later round (bot.storage.reports)."""
     return name.split("-", 1)[0]
 
 
@@ -113,8 +114,10 @@ def _rewrite_workbook(folder: Path) -> None:
     sheets = {
         "respondents": frame("respondents.csv", dtype=str),
         "summary": frame("summary.csv"),
-        "codebook": frame("codebook.csv", dtype=str),
     }
+    if (folder / "rounds.csv").exists():  # packs made before rounds have none
+        sheets["rounds"] = frame("rounds.csv", dtype=str)
+    sheets["codebook"] = frame("codebook.csv", dtype=str)
     partial = folder / f"{WORKBOOK}.partial.xlsx"
     write_xlsx(sheets, folder / "answers.csv", partial)
     partial.replace(folder / WORKBOOK)

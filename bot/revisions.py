@@ -79,14 +79,14 @@ def compare(old: Content, new: Content) -> Comparison:
     )
 
 
-def stranded(new: Content, steps: Iterable[tuple[str, bool, int]]) -> int:
+def stranded(new: Content, steps: Iterable[tuple[str, bool, bool, int]]) -> int:
     """How many people stand at a step `new` no longer has (`Repository.steps_taken`): they
     would be moved (`Journey.settle`), losing no answer."""
-    journey = Journey(new)
+    journeys = {False: Journey(new), True: Journey(new, returning=True)}
     return sum(
         count
-        for step, editing, count in steps
-        if journey.settle(step, editing=editing) != (step, editing)
+        for step, editing, returning, count in steps
+        if journeys[returning].settle(step, editing=editing) != (step, editing)
     )
 
 

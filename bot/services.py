@@ -12,6 +12,7 @@ from __future__ import annotations
 import gettext
 import logging
 import sqlite3
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -25,10 +26,13 @@ from bot.config import Settings
 from bot.content import Content, ContentError, load_content_text
 from bot.i18n import language_for, translator
 from bot.journey import Journey
-from bot.storage.records import Participant
+from bot.rounds import Feedback, Shares
+from bot.storage.records import Participant, Round
 from bot.storage.repository import Repository
 
 logger = logging.getLogger(__name__)
+
+SHARES_FOR = 60.0  # seconds a round's shares are kept: a closed round changes only by a /delete
 
 
 def utc_now() -> datetime:
@@ -43,6 +47,7 @@ class Services:
     settings: Settings
     content: Content
     journey: Journey
+    returning: Journey = field(init=False)  # a later round's, for those who answered before
     clock: Callable[[], datetime] = utc_now
     repository: Repository | None = field(default=None)
     # Mirrors of the database, loaded in post_init and kept current by the admin commands:
@@ -51,6 +56,25 @@ class Services:
     team_chats: list[int] = field(default_factory=list)
     open: bool = True
     packs_building: int = 0  # export packs being written: a purge waits until they are done
+    round: Round = field(default_factory=lambda: Round(1, None, "", None))  # the current one
+    # Each round's shares, counted once a minute at most rather than once per screen.
+    shares: dict[int, tuple[float, dict[str, Shares]]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.returning = Journey(self.content, returning=True)
+
+    def journey_for(self, participant: Participant) -> Journey:
+        """The journey `participant` walks: a later round's if they took up its invitation."""
+        return self.returning if participant.returning else self.journey
+
+    def stale(self, participant: Participant) -> bool:
+        """Whether `participant` answered an earlier round and has not taken up the open one:
+        what they send is answered with its invitation, not stored in a closed round."""
+        return (
+            self.round.open
+            and participant.round < self.round.number
+            and participant.completed_at is not None
+        )
 
     def is_owner(self, user_id: int | None) -> bool:
         """Owners (BOT_ADMINS) add and remove admins and team chats."""
@@ -59,6 +83,25 @@ class Services:
     def is_admin(self, user_id: int | None) -> bool:
         """Owners and the admins they added run the consultation."""
         return self.is_owner(user_id) or (user_id is not None and user_id in self.admins)
+
+    async def feedback(self, participant: Participant) -> Feedback | None:
+        """What a returning respondent is shown of the round before theirs; None for anyone
+        else."""
+        if not participant.returning or participant.respondent_id is None:
+            return None
+        number = participant.round
+        own = await self.repo.earlier_stances(participant.respondent_id, before=number)
+        return Feedback(number, await self.round_shares(number - 1), own, self.settings.min_group)
+
+    async def round_shares(self, number: int) -> dict[str, Shares]:
+        """How round `number` answered each item (`Shares`), counted at most once a minute."""
+        now = time.monotonic()
+        cached = self.shares.get(number)
+        if cached is None or now - cached[0] > SHARES_FOR:
+            counts = await self.repo.round_stances(number)
+            cached = (now, {item: Shares.of(stances) for item, stances in counts.items()})
+            self.shares[number] = cached
+        return cached[1]
 
     async def load(self) -> None:
         """Read roles, team chats, the open switch and the newest published content version
@@ -69,6 +112,7 @@ class Services:
         self.admins = await repo.admins()
         self.team_chats = await repo.team_chats()
         self.open = await repo.switch("consultation", "open") == "open"
+        self.round = await repo.current_round()
         published = await repo.published_content()
         if published is not None:
             version, text = published
@@ -84,13 +128,17 @@ class Services:
                         content.version,
                         self.content.version,
                     )
-                self.content, self.journey = content, Journey(content)
+                self._run(content)
         await self.settle_steps()
 
     async def adopt(self, content: Content) -> int:
         """Run `content` from now on; return how many people were moved (`settle_steps`)."""
-        self.content, self.journey = content, Journey(content)
+        self._run(content)
         return await self.settle_steps()
+
+    def _run(self, content: Content) -> None:
+        self.content, self.journey = content, Journey(content)
+        self.returning = Journey(content, returning=True)
 
     async def settle_steps(self) -> int:
         """Move everyone whose step this content version no longer has to the nearest one it
@@ -101,11 +149,12 @@ class Services:
         """
         repo, moved = self.repo, 0
         async with repo.transaction():
-            for step, editing, _ in await repo.steps_taken():
-                to, editing_after = self.journey.settle(step, editing=editing)
+            for step, editing, returning, _ in await repo.steps_taken():
+                journey = self.returning if returning else self.journey
+                to, editing_after = journey.settle(step, editing=editing)
                 if (to, editing_after) != (step, editing):
                     moved += await repo.move_step(
-                        step, editing, to=to, editing_after=editing_after
+                        step, editing, returning=returning, to=to, editing_after=editing_after
                     )
         if moved:
             logger.warning("%d people stood at a step this content no longer has: moved", moved)

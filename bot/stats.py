@@ -9,7 +9,24 @@ from typing import Any
 from bot.content import Content
 from bot.i18n import LANGUAGE_NAMES, translator
 from bot.journey import DIRECT, UNREGISTERED
+from bot.rounds import CONSENSUS_IQR, CONSENSUS_SHARE, Shares
 from bot.storage.reports import statistics
+
+CONSENSUS_MARK = "✓"  # beside a round's conclusion that reached consensus
+CONSENSUS_TERMS = {"share": f"{CONSENSUS_SHARE:.0%}", "iqr": f"{CONSENSUS_IQR:g}"}  # 70%, 1
+
+
+def consensus_rule(language: str) -> str:
+    """What consensus means, in `language`: the rule of `Shares.consensus`, as /stats, the
+    pack's summaries, its rounds chart and rounds.csv apply it."""
+    return (
+        translator(language)
+        .gettext(
+            "Consensus: {share} or more on one side (agree or disagree) and an interquartile"
+            " range of {iqr} or less."
+        )
+        .format(**CONSENSUS_TERMS)
+    )
 
 
 def collect(database: Path) -> dict[str, Any]:
@@ -46,6 +63,10 @@ def format_stats(figures: dict[str, Any], content: Content, language: str) -> st
         for value in range(1, 6)
         if (label := content.stance_label(value)) is not None
     )
+    several = len(figures["answered_rounds"]) > 1
+    if several:  # the counts below are the newest round's; each round follows in shares
+        newest = _("Round {round}").format(round=figures["answered_rounds"][-1])
+        stances_title += f" · {newest}"
     lines = [
         f"<b>{title}</b>",
         _("Started: {started} · submitted: {submitted} · declined: {declined}").format(**people),
@@ -68,4 +89,32 @@ def format_stats(figures: dict[str, Any], content: Content, language: str) -> st
         else:
             spread = _("no answers yet")
         lines.append(f"{conclusion.number}. {escape(conclusion.title(language))}: {spread}")
+    if several:
+        lines += round_sections(figures, content, language)
     return "\n".join(lines)
+
+
+def round_sections(figures: dict[str, Any], content: Content, language: str) -> list[str]:
+    """Per round with answers, per conclusion: n, the shares that agree, are neutral and
+    disagree in whole percent, and ✓ for consensus (`Shares`, as rounds.csv has them)."""
+    _ = translator(language).gettext
+    by_round: dict[int, dict[str, dict[int, int]]] = {}
+    for number, item, stance, count in figures["rounds"]:
+        by_round.setdefault(number, {}).setdefault(item, {})[stance] = count
+    lines = ["", f"<i>{CONSENSUS_MARK} {escape(consensus_rule(language))}</i>"]
+    for number in figures["answered_rounds"]:
+        heading = _("Round {round}").format(round=number)
+        lines += ["", f"<b>{escape(heading)}</b>"]
+        for conclusion in content.conclusions:
+            shares = Shares.of(by_round.get(number, {}).get(conclusion.id, {}))
+            if shares.n:
+                agree, neutral, disagree = shares.percentages()
+                fared = f"n = {shares.n} · " + _(
+                    "agree {agree}% · neither {neutral}% · disagree {disagree}%"
+                ).format(agree=agree, neutral=neutral, disagree=disagree)
+                if shares.consensus:
+                    fared += f" {CONSENSUS_MARK}"
+            else:
+                fared = _("no answers yet")
+            lines.append(f"{conclusion.number}. {escape(conclusion.title(language))}: {fared}")
+    return lines

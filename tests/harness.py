@@ -291,11 +291,15 @@ class Harness:
 
     async def answers(self, person: Person) -> dict[str, Answer]:
         """The person's stored answers by item."""
-        return await self.repo.answers(await self.number(person))
+        stored = await self.participant(person)
+        assert stored.respondent_id is not None, person
+        return await self.repo.answers(stored.respondent_id, round=stored.round)
 
     async def answer(self, person: Person, item: str) -> Answer:
         """The person's stored answer to `item` (they reached it)."""
-        answer = await self.repo.answer(await self.number(person), item)
+        stored = await self.participant(person)
+        assert stored.respondent_id is not None, person
+        answer = await self.repo.answer(stored.respondent_id, item, round=stored.round)
         assert answer is not None, (person, item)
         return answer
 

@@ -151,7 +151,8 @@ def emulator() -> Iterator[tuple[Emulator, str]]:
     server.shutdown()
 
 
-def start_bot(api_url: str, db: Path, log: Path) -> subprocess.Popen[bytes]:
+def start_bot(api_url: str, db: Path, log: Path, **settings: str) -> subprocess.Popen[bytes]:
+    """`python -m bot run` against the emulator at `api_url`; `settings`: more BOT_ variables."""
     env = {
         **os.environ,
         "BOT_TOKEN": TOKEN,
@@ -159,6 +160,7 @@ def start_bot(api_url: str, db: Path, log: Path) -> subprocess.Popen[bytes]:
         "BOT_FILE_URL": api_url.replace("/bot", "/file/bot"),
         "BOT_DB": str(db),
         "BOT_WEBHOOK_URL": "",
+        **settings,
     }
     return subprocess.Popen(
         [sys.executable, "-m", "bot", "run"],

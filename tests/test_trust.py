@@ -446,7 +446,7 @@ def test_a_version_4_database_with_several_voice_comments_migrates(tmp_path: Pat
 
     async def migrate() -> None:
         repository = await Repository.open(path)
-        answers = await repository.answers(1)
+        answers = await repository.answers(1, round=1)
         await repository.close()
         assert {a.item: (a.voice_count, a.voice_duration) for a in answers.values()} == {
             "conclusion-1": (1, 30),

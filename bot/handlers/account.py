@@ -12,9 +12,9 @@ from telegram.error import BadRequest
 
 from bot import journey as j
 from bot.handlers.consultation import on_tap
-from bot.handlers.steps.review import data_report
+from bot.handlers.steps.review import data_report, round_report
 from bot.handlers.turn import Turn
-from bot.handlers.views import Screen, button
+from bot.handlers.views import Screen, Views, button
 from bot.journey import NO, YES, Pseudo, parse_callback
 from bot.services import BotContext
 
@@ -100,6 +100,7 @@ async def on_delete_tap(update: Update, context: BotContext) -> None:
     # bot's own packs and backups on the server are cleaned of it before that.
     async with turn.repo.transaction():
         await turn.repo.withdraw(turn.p.user_id, now=turn.now)
+    turn.services.shares.clear()  # the rounds' shares shown are counted again without them
     await turn.say(
         _(
             "Everything about you has been erased. Thank you for your time. "
@@ -113,9 +114,22 @@ async def mydata_command(update: Update, context: BotContext) -> None:
     turn = await _known(update, context)
     if turn is None:
         return
-    facts = await context.services.repo.stored_facts(turn.p.user_id)
-    zone = context.services.settings.zone
-    report = data_report(turn.views, await turn.answers(), facts, zone=zone)
+    services, p = context.services, turn.p
+    facts = await services.repo.stored_facts(p.user_id)
+    zone = services.settings.zone
+    entries: dict[int, tuple[str | None, str | None, str | None]] = {}
+    first, answers = p.round, {}
+    if p.respondent_id is not None:
+        entries = await services.repo.round_entries(p.respondent_id)
+        rounds = await services.repo.answer_rounds(p.respondent_id)
+        first = min((r for r in rounds if r not in entries), default=p.round)  # their first
+        answers = await services.repo.answers(p.respondent_id, round=first)
+    report = data_report(Views(services.content, services.journey, p), answers, facts, zone=zone)
+    later = Views(services.content, services.returning, p)
+    for number, entry in sorted(entries.items()):
+        assert p.respondent_id is not None
+        given = await services.repo.answers(p.respondent_id, round=number)
+        report += round_report(later, number, given, entry, zone=zone)
     await context.bot.send_document(
         turn.p.chat_id,
         document=io.BytesIO(report.encode("utf-8")),

@@ -298,14 +298,16 @@ def _still_allowed(text: str, username: str | None) -> bool:
 
 
 async def closed_gate(update: Update, context: BotContext) -> None:
-    """Runs first: while closed, respondents are thanked and nothing they send is stored.
+    """Runs first: while closed (the consultation, or its current round), respondents are
+    thanked and nothing they send is stored.
 
     Their data rights stay (/mydata, /delete, /stop, which never create anyone); everything
     else, /help and /language too, is answered with thanks. Admins and groups pass.
     """
     services = context.services
     chat, user = update.effective_chat, update.effective_user
-    if services.open or chat is None or chat.type != ChatType.PRIVATE or user is None:
+    accepting = services.open and services.round.open
+    if accepting or chat is None or chat.type != ChatType.PRIVATE or user is None:
         return
     if services.is_admin(user.id):
         return
@@ -318,10 +320,17 @@ async def closed_gate(update: Update, context: BotContext) -> None:
     if not (message or query):
         raise ApplicationHandlerStop  # edits and the like: nothing to store, nothing to say
     _ = (await context.catalog(update)).gettext
-    text = _(
-        "The Creative Spark consultation is closed now. Thank you for your interest and your "
-        "time! What you told us is kept safely; /mydata shows it and /delete erases it."
-    )
+    if not services.open:
+        text = _(
+            "The Creative Spark consultation is closed now. Thank you for your interest and your "
+            "time! What you told us is kept safely; /mydata shows it and /delete erases it."
+        )
+    else:  # between rounds: the team is revising the document
+        text = _(
+            "Round {round} of the Creative Spark consultation has closed. Thank you! The team is "
+            "revising the document with what people said; if you asked for news, you will hear "
+            "when the next round opens. /mydata shows what you told us and /delete erases it."
+        ).format(round=services.round.number)
     if query:
         await query.answer()
     await context.bot.send_message(chat.id, text)

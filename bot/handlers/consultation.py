@@ -14,6 +14,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.commands import RESPONDENT_COMMANDS
 from bot.content import LANGUAGES
+from bot.handlers.rounds import invitation_screen
 from bot.handlers.steps import KINDS, StepKind, multi
 from bot.handlers.steps import comment as comments
 from bot.handlers.steps.gates import full_information, information_button
@@ -88,9 +89,21 @@ async def private_participant(update: Update, context: BotContext) -> Participan
 
 
 async def current_turn(update: Update, context: BotContext) -> Turn | None:
-    """This update's Turn; None (after greeting them) for a newcomer."""
+    """This update's Turn; None (after greeting them) for a newcomer, and (after inviting
+    them) for someone who answered an earlier round and has not taken up the open one."""
     participant = await private_participant(update, context)
-    return None if participant is None else Turn(update, context, participant)
+    if participant is None:
+        return None
+    turn = Turn(update, context, participant)
+    if context.services.stale(participant):
+        await invite(turn)
+        return None
+    return turn
+
+
+async def invite(turn: Turn) -> None:
+    """The open round's invitation: whatever else they send, the round they answered is closed."""
+    await turn.send(invitation_screen(turn.views, turn.services.round.number))
 
 
 # Commands -------------------------------------------------------------------------------------
@@ -109,6 +122,9 @@ async def start(update: Update, context: BotContext) -> None:
         async with repo.transaction():
             await repo.set_stopped(participant.user_id, stopped=False)
         await turn.say(turn._("Welcome back: reminders and news are on again."))
+    if context.services.stale(participant):
+        await invite(turn)
+        return
     if participant.status == "submitted":
         async with repo.transaction():
             await turn.enter(Step.REVIEW)
@@ -162,10 +178,11 @@ def _about(language: str, count: int) -> str:
 
 async def help_command(update: Update, context: BotContext) -> None:
     """Explain what the bot is and which commands it knows, offer the full information about
-    the consultation, then repeat the current question."""
-    turn = await current_turn(update, context)
-    if turn is None:
+    the consultation, then repeat the current question (or the open round's invitation)."""
+    participant = await private_participant(update, context)
+    if participant is None:
         return
+    turn = Turn(update, context, participant)
     _ = turn._
     count = len(turn.journey.conclusions)
     choosing = turn.p.step == Step.LANGUAGE  # no language chosen yet: what it is, in all three
@@ -180,6 +197,8 @@ async def help_command(update: Update, context: BotContext) -> None:
     )
     if choosing:
         await turn.show_current()  # the language choice, its buttons last
+    elif context.services.stale(participant):
+        await invite(turn)
     else:
         await turn.ask_again()
 
@@ -211,6 +230,11 @@ async def on_tap(update: Update, context: BotContext) -> None:
     kind = turn.journey.kind(tap.step)
     if tap.flag is not None and kind is not Kind.MULTI:  # only toggles carry a flag
         await turn.refuse_tap("forged")
+        return
+    if context.services.stale(participant) and tap.step not in (Pseudo.ROUND, Step.LANGUAGE):
+        await query.answer()
+        await turn.clear_keyboard()  # a question of the closed round
+        await invite(turn)
         return
     if tap.step in _PSEUDO:  # the language too: it may be changed at any step
         await _PSEUDO[tap.step](turn, tap)
@@ -290,9 +314,41 @@ async def _resume(turn: Turn, tap: Tap) -> None:
         return
     if tap.value == WIPE and turn.p.respondent_id is not None:
         async with turn.repo.transaction():
-            await turn.repo.start_over(turn.p.respondent_id)
+            await turn.repo.start_over(
+                turn.p.respondent_id, round=turn.p.round, returning=turn.p.returning
+            )
             await turn.enter(turn.journey.questions[0], editing=False)
     await turn.advance(turn.tapped_label(), resumed=tap.value == CONTINUE)
+
+
+async def _join_round(turn: Turn, tap: Tap) -> None:
+    """*Take part in round N*, from its invitation: the round's journey begins, the answers of
+    the earlier rounds kept apart."""
+    services, p = turn.services, turn.p
+    current = services.round
+    if not tap.value.isdigit() or p.respondent_id is None or p.completed_at is None:
+        await turn.refuse_tap("forged")  # only those who submitted before are invited
+        return
+    if int(tap.value) != current.number or not current.open:
+        await turn.query.answer(turn._("This invitation is for a round that has closed."))
+        await turn.clear_keyboard()
+        await turn.show_current(brief=True)
+        return
+    if not services.stale(p):  # a double tap, or the invitation tapped again later
+        await turn.query.answer(turn._("You are taking part in this round already."))
+        await turn.ask_again()
+        return
+    first = services.returning.questions[0]
+    item = services.returning.item(first)
+    async with turn.repo.transaction():
+        await turn.repo.join_round(p.user_id, p.respondent_id, current.number, step=first,
+                                   now=turn.now)  # fmt: skip
+        if item is not None:
+            await turn.repo.reach(
+                p.respondent_id, item, round=current.number,
+                version=services.content.version, now=turn.now,
+            )  # fmt: skip
+    await turn.advance(turn.tapped_label())
 
 
 async def _stay(turn: Turn, tap: Tap) -> None:
@@ -326,6 +382,7 @@ _PSEUDO: dict[str, Callable[[Turn, Tap], Awaitable[None]]] = {
     Pseudo.STAY: _stay,
     Pseudo.CHOSEN: _chosen,
     Pseudo.INFO: _information,
+    Pseudo.ROUND: _join_round,
     Step.LANGUAGE: _choose_language,
 }
 
@@ -358,6 +415,7 @@ async def on_text(update: Update, context: BotContext) -> None:
         part = await turn.repo.add_comment_part(
             turn.p.respondent_id,
             item,
+            round=turn.p.round,
             message_id=message.message_id,
             text=text,
             language=written_in,
@@ -427,6 +485,7 @@ async def on_voice(update: Update, context: BotContext) -> None:
         added = await turn.repo.save_voice(
             turn.p.respondent_id,
             item,
+            round=turn.p.round,
             message_id=message.message_id,
             file_id=voice.file_id,
             unique_id=voice.file_unique_id,
@@ -441,11 +500,7 @@ async def on_voice(update: Update, context: BotContext) -> None:
     if early:
         await _saved_before_stance(turn)
         return
-    await turn.send(
-        comments.saved(
-            turn.views, turn.p.step, None, await turn.repo.answer(turn.p.respondent_id, item)
-        )
-    )
+    await turn.send(comments.saved(turn.views, turn.p.step, None, await turn.answer(item)))
 
 
 async def _voice_hint(turn: Turn) -> str:
@@ -489,11 +544,14 @@ async def on_edited(update: Update, context: BotContext) -> None:
     participant = await repo.participant(user.id)
     if participant is None or participant.respondent_id is None:
         return
+    if context.services.stale(participant):  # the round it belonged to is closed
+        return
     now = context.services.clock()
     language = detect_language(message.text)  # the edited part only
     async with repo.transaction():
         edited = await repo.edit_comment_part(
             participant.respondent_id,
+            round=participant.round,
             message_id=message.message_id,
             text=message.text,
             language=language,

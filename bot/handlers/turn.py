@@ -47,8 +47,8 @@ class Turn:
         self.context = context
         self.services = context.services
         self.repo = self.services.repo
-        self.journey = self.services.journey
         self.p = participant
+        self.journey = self.services.journey_for(participant)
         self.views = self._views()
         self._ = self.views._
 
@@ -71,6 +71,7 @@ class Turn:
         assert participant is not None
         self.context.remember(participant.user_id, participant)
         self.p = participant
+        self.journey = self.services.journey_for(participant)
         self.views = self._views()
         self._ = self.views._
         return participant
@@ -79,13 +80,13 @@ class Turn:
         """The participant's answers so far."""
         if self.p.respondent_id is None:
             return {}
-        return await self.repo.answers(self.p.respondent_id)
+        return await self.repo.answers(self.p.respondent_id, round=self.p.round)
 
     async def answer(self, item: str) -> Answer | None:
         """The participant's answer to one item, or None."""
         if self.p.respondent_id is None:
             return None
-        return await self.repo.answer(self.p.respondent_id, item)
+        return await self.repo.answer(self.p.respondent_id, item, round=self.p.round)
 
     async def send(self, screen: Screen) -> Message | None:
         """Send a screen to the participant."""
@@ -105,6 +106,8 @@ class Turn:
         back to it, with what they need to pick up the thread.
         """
         answers = await self.answers()
+        if self.journey.returning:  # a later round: how everyone answered the one before
+            self.views.feedback = await self.services.feedback(self.p)
         shown = screen(self.views, self.p.step, answers, resumed=resumed)
         short = prompt(self.views, self.p.step, answers) if brief and shown.long else shown
         if short.blocks != shown.blocks:  # the prompt, under the note, in one message
@@ -132,8 +135,9 @@ class Turn:
         item = self.journey.item(step)
         if item and self.p.respondent_id is not None:
             await self.repo.reach(
-                self.p.respondent_id, item, version=self.services.content.version, now=self.now
-            )
+                self.p.respondent_id, item, round=self.p.round,
+                version=self.services.content.version, now=self.now,
+            )  # fmt: skip
 
     async def hint(self, text: str) -> None:
         """Say what went wrong, briefly, then ask the current question again (only its short

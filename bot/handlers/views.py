@@ -29,6 +29,7 @@ from bot.journey import (
     Step,
     callback,
 )
+from bot.rounds import Feedback
 from bot.storage.records import COMMENT_LIMIT, VOICE_LIMIT, Answer, Participant
 
 MESSAGE_BUDGET = 4000  # below Telegram's 4096, leaving room for HTML entities' expansion
@@ -139,6 +140,7 @@ class Views:
         self.journey = journey
         self.p = participant
         self.bot_username = bot_username  # for the link to share, on the thank-you
+        self.feedback: Feedback | None = None  # a later round's: what the round before said
         self.language = language_for(participant.language, participant.language_code)
         catalog = translator(self.language)
         self._ = catalog.gettext
@@ -173,6 +175,46 @@ class Views:
             f"<b>{number} / {len(self.journey.conclusions)} · "
             f"{escape(conclusion.title(self.language), quote=False)}</b>"
         )
+
+    def stance_name(self, stance: int) -> str:
+        """A stance as its button names it, escaped."""
+        label = self.content.stance_label(stance)
+        return escape(label(self.language) if label else str(stance), quote=False)
+
+    def feedback_block(self, item: str) -> str | None:
+        """In a later round: how everyone answered `item` in the round before (only when
+        enough did), and what the respondent answered last time; None outside one."""
+        feedback = self.feedback
+        if feedback is None:
+            return None
+        _ = self._
+        previous = feedback.previous
+        shares = feedback.shown(item)
+        if shares is None:
+            lines = [_("Round {round}: too few answers to show yet.").format(round=previous)]
+        else:
+            agree, neutral, disagree = shares.percentages()
+            n = format_number(shares.n, self.language)
+            lines = [
+                _("<b>How everyone answered in round {round}</b> (n = {n}):").format(
+                    round=previous, n=n
+                ),
+                _("agree {agree}% · neither {neutral}% · disagree {disagree}%").format(
+                    agree=agree, neutral=neutral, disagree=disagree
+                ),
+            ]
+        own = feedback.own.get(item)
+        if own is None:
+            lines.append(_("You had not answered this conclusion before."))
+        elif own[1] is None:
+            lines.append(_("In round {round} you skipped it.").format(round=own[0]))
+        else:
+            lines.append(
+                _("Your answer in round {round}: <b>{view}</b>").format(
+                    round=own[0], view=self.stance_name(own[1])
+                )
+            )
+        return "\n".join(lines)
 
     def voice_note(self, count: int, seconds: int) -> str:
         """'🎙 2 voice messages (1:42 in all)'; an hour or more as h:mm:ss."""

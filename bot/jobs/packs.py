@@ -246,11 +246,13 @@ async def _send_pack(
     archive = await asyncio.to_thread(zip_pack, folder, files)
     _ = translator(language).gettext
     summary = (folder / f"summary-{language}.txt").read_text(encoding="utf-8")
-    # The stance chart, then how many chose each sector and market, in the chat's language.
+    # The stance chart, the rounds side by side once there are several, then how many chose
+    # each sector and market, in the chat's language.
     charts = [
         chart
         for name in (
             f"chart-{language}.png",
+            f"chart-rounds-{language}.png",
             *(f"chart-{item}-{language}.png" for item in CHOICES),
         )
         if (chart := folder / name).exists()

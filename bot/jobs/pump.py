@@ -1,4 +1,4 @@
-"""The outbox pump: queued broadcasts and reminders, sent at BOT_BROADCAST_RATE.
+"""The outbox pump: queued broadcasts, reminders and round invitations, sent at BOT_BROADCAST_RATE.
 
 Never more than BOT_BROADCAST_RATE a second in any one-second window, never more than one a
 second to one chat. A 429 pauses every send for its retry_after; a 403 marks the person blocked,
@@ -153,7 +153,7 @@ async def _deliver(
     # A 429 must reach the pump, which pauses every send (tests may run unlimited).
     options: dict[str, Any] = {"rate_limit_args": NO_RETRY} if context.bot.rate_limiter else {}
     try:
-        if message.batch is not None:
+        if message.kind == "broadcast" and message.batch is not None:
             broadcast = await _broadcast(services, state, message.batch)
             texts = broadcast.draft.get("texts", {}) if broadcast else {}
             text = texts.get(message.payload.get("language")) or texts.get("all")

@@ -36,18 +36,28 @@ _KINDS: dict[str, Kind] = {  # Step keys: looked up by the stored str
 
 
 class Journey:
-    """The ordered steps of one content version, and the moves between them."""
+    """The ordered steps of one content version, and the moves between them.
 
-    def __init__(self, content: Content) -> None:
+    `returning`: the journey of a later round for someone who answered an earlier one: the
+    conclusions again (each with how everyone answered last time), then the review. The
+    gates, the choices, the profile and the other items were answered once and stay.
+    """
+
+    def __init__(self, content: Content, *, returning: bool = False) -> None:
         self.content = content
-        self.items = items(content)
-        self.conclusions = tuple(i for i in self.items if i.conclusion is not None)
+        self.returning = returning
+        every = items(content)
+        self.conclusions = tuple(i for i in every if i.conclusion is not None)
+        self.items = self.conclusions if returning else every
         self._item_of = {step: item for item in self.items for step in item.steps}
-        self.questions = (*PROFILE_STEPS, *self._item_of)
-        self.steps: tuple[str, ...] = (*GATES, *CHOICE_STEPS, *self.questions, Step.REVIEW)
-        self._groups = {CHOICES: CHOICE_STEPS, PROFILE: tuple(PROFILE_STEPS)} | {
-            item.edit: item.steps for item in self.items
-        }
+        self.questions: tuple[str, ...] = (
+            tuple(self._item_of) if returning else (*PROFILE_STEPS, *self._item_of)
+        )
+        self._first = 1 if returning else len(GATES) + 1  # no way back before it
+        before = () if returning else (*GATES, *CHOICE_STEPS)
+        self.steps: tuple[str, ...] = (*before, *self.questions, Step.REVIEW)
+        fixed = {} if returning else {CHOICES: CHOICE_STEPS, PROFILE: tuple(PROFILE_STEPS)}
+        self._groups = fixed | {item.edit: item.steps for item in self.items}
 
     def knows(self, step: str) -> bool:
         """Whether `step` is a step of this journey that buttons can answer."""
@@ -101,7 +111,8 @@ class Journey:
             return step, editing
         number = conclusion_number(step)
         if number is not None and number > len(self.conclusions) and not editing:
-            return self.questions[self.questions.index(self.conclusions[-1].steps[-1]) + 1], False
+            after = self.steps.index(self.conclusions[-1].steps[-1]) + 1
+            return self.steps[after], False  # a returning respondent's: the review
         return Step.REVIEW, False
 
     def edit_group(self, target: str) -> tuple[str, ...]:
@@ -127,8 +138,9 @@ class Journey:
         if editing and self._group_of(step)[:1] == (step,):
             return Step.REVIEW
         index = self.steps.index(step) if step in self.steps else 0
-        if index <= len(GATES):
-            return None  # language, age and consent are gates, not answers to revisit
+        if index < self._first:
+            return None  # language, age and consent are gates, not answers to revisit; a
+            # returning respondent's round begins with its first conclusion
         return self.steps[index - 1]
 
     def passed(self, step: str, current: str) -> bool:

@@ -43,6 +43,7 @@ class Pseudo(StrEnum):
     CHOSEN = "x"  # the inert button left on an answered question
     DELETE = "del"  # /delete's confirmation (c:del:y, c:del:n)
     INFO = "info"  # the consent's full information (c:info:cons), from the consent or /help
+    ROUND = "round"  # take part in a later round (c:round:2), from its invitation
 
 
 class Kind(StrEnum):

@@ -43,6 +43,8 @@ class Participant:
     completed_at: str | None
     consented_at: str | None
     language_checked: bool
+    round: int  # the round their answers go to now
+    returning: bool  # took up the invitation to `round`: its journey asks the conclusions again
 
     def profile(self, field: str) -> str | None:
         """Return one profile answer by its column name."""
@@ -111,3 +113,33 @@ class CommentPart:
     item: str
     comment: str
     added: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Round:
+    """A round of the consultation: round 1 is the first publication, `/round start` opens the
+    next one on the content version current then."""
+
+    number: int
+    content_version: int | None  # None: round 1, answered on whichever version was current
+    started_at: str
+    closed_at: str | None
+
+    @property
+    def open(self) -> bool:
+        """Whether answers are accepted for it."""
+        return self.closed_at is None
+
+
+@dataclass(frozen=True, slots=True)
+class RoundFigures:
+    """Where the current round stands: invitations and who answered in it."""
+
+    invited: int  # invitations queued
+    delivered: int  # of them, delivered
+    waiting: int  # of them, still to send
+    undelivered: int  # of them, blocked, failed, withdrawn or of unknown fate
+    returning_started: int  # returning respondents who took up the round
+    returning_submitted: int
+    newcomers_started: int  # people whose first round this is, past the consent
+    newcomers_submitted: int

@@ -17,10 +17,13 @@ from typing import Any
 VOICE_LIST = ".voices.tsv"  # in a pack: voice file name, Telegram file id, for the bot to fetch
 
 
-def voice_file_name(respondent: int, item: str, position: int) -> str:
-    """The file name of an item's `position`-th voice message (from 1) inside the export pack,
-    as answers.csv's comment_audio lists it."""
-    return f"voice/{respondent}-{item}-{position}.ogg"
+def voice_file_name(respondent: int, item: str, position: int, *, round: int = 1) -> str:
+    """The file name of an item's `position`-th voice message (from 1) of `round` inside the
+    export pack, as answers.csv's comment_audio lists it: voice/12-conclusion-3-1.ogg in round
+    1, voice/12-conclusion-3-round2-1.ogg in a later one (the respondent's number first, as
+    bot.purge reads it)."""
+    within = "" if round == 1 else f"round{round}-"
+    return f"voice/{respondent}-{item}-{within}{position}.ogg"
 
 
 def _local(column: str, offset_minutes: int | None) -> str:
@@ -44,9 +47,9 @@ def _answer_rows_sql(offset_minutes: int | None) -> str:
     # nothing and joins nothing (the respondents' columns are looked up once per respondent).
     answered = _local("answered_at", offset_minutes)
     return (
-        "SELECT respondent_id, item, content_version, stance, choices, comment,"
+        "SELECT respondent_id, round, item, content_version, stance, choices, comment,"
         f" voice_count, comment_language, {answered}, revised"
-        " FROM answers ORDER BY respondent_id, item"
+        " FROM answers ORDER BY respondent_id, round, item"
     )
 
 
@@ -62,8 +65,9 @@ def export_connection(
 def answer_rows(
     connection: sqlite3.Connection, offset_minutes: int | None
 ) -> Iterator[tuple[Any, ...]]:
-    """Every answer, respondent by respondent: (respondent, item, content_version, stance,
-    choices, comment, voice_count, comment_language, answered_at, revised)."""
+    """Every answer, respondent by respondent and round by round: (respondent, round, item,
+    content_version, stance, choices, comment, voice_count, comment_language, answered_at,
+    revised)."""
     cursor = connection.execute(_answer_rows_sql(offset_minutes))  # our SQL, no user text
     while rows := cursor.fetchmany(50_000):
         yield from rows
@@ -78,27 +82,85 @@ def first_contact(connection: sqlite3.Connection) -> str | None:
 def respondent_rows(
     connection: sqlite3.Connection, offset_minutes: int | None
 ) -> tuple[list[str], list[tuple[Any, ...]]]:
-    """One row per respondent: profile, consent and times (column names, rows)."""
+    """One row per respondent: profile, consent and times (column names, rows).
+
+    `status` is submitted once they ever submitted (a returning respondent answering a later
+    round is in progress in that round only); `first_round` is the round of their first
+    journey: the round its answers carry (a journey begun in a round that closed before it was
+    submitted carries on in the next one), else the round they stand in.
+    """
     times = {
         name: _local(f"r.{name}", offset_minutes)
         for name in ("consented_at", "started_at", "completed_at", "revised_at")
     }
     cursor = connection.execute(
-        "SELECT r.id AS respondent, u.language, u.source, u.status, r.stakeholder_group,"
+        "SELECT r.id AS respondent, u.language, u.source,"
+        " CASE WHEN r.completed_at IS NOT NULL THEN 'submitted' ELSE u.status END AS status,"
+        " r.stakeholder_group,"
         f" r.region, r.age_band, r.gender, {times['consented_at']} AS consented_at,"
         " r.consent_version, r.may_quote, r.wants_news,"
         f" {times['started_at']} AS started_at, {times['completed_at']} AS completed_at,"
-        f" {times['revised_at']} AS revised_at"
+        f" {times['revised_at']} AS revised_at,"
+        " coalesce((SELECT min(a.round) FROM answers AS a WHERE a.respondent_id = r.id),"
+        " u.round) AS first_round"
         " FROM respondents AS r JOIN users AS u ON u.user_id = r.user_id ORDER BY r.id"
     )
     return [d[0] for d in cursor.description], cursor.fetchall()
 
 
-def stances(connection: sqlite3.Connection) -> Iterator[tuple[int, str, int | None]]:
-    """(respondent, conclusion item, stance) of every conclusion reached, streamed."""
+def later_rounds_submitted(connection: sqlite3.Connection) -> dict[tuple[int, int], bool]:
+    """(respondent, round) -> whether it was submitted, for each round a returning respondent
+    was invited to or took up (their first round's is their respondent record's)."""
+    return {
+        (int(respondent), int(number)): bool(done)
+        for respondent, number, done in connection.execute(
+            "SELECT respondent_id, round, completed_at IS NOT NULL FROM round_entries"
+        )
+    }
+
+
+def answered_rounds(connection: sqlite3.Connection) -> list[int]:
+    """The rounds that hold answers (an item reached counts), the first one first."""
+    return [
+        int(number)
+        for (number,) in connection.execute(
+            "SELECT number FROM rounds AS r"
+            " WHERE EXISTS (SELECT 1 FROM answers AS a WHERE a.round = r.number)"
+            " ORDER BY number"
+        )
+    ]
+
+
+def stances(connection: sqlite3.Connection) -> Iterator[tuple[int, int, str, int | None]]:
+    """(respondent, round, conclusion item, stance) of every conclusion reached, streamed."""
     yield from connection.execute(
-        "SELECT respondent_id, item, stance FROM answers WHERE item LIKE 'conclusion-%'"
+        "SELECT respondent_id, round, item, stance FROM answers WHERE item LIKE 'conclusion-%'"
     )
+
+
+def stance_pairs(
+    connection: sqlite3.Connection,
+) -> Iterator[tuple[int, str, dict[int, tuple[int, int]]]]:
+    """Per round from the second and conclusion: (round, item, {respondent: (stance in the
+    round before, stance in this one)}) of those who gave a stance in both; one conclusion's
+    pairs at a time, streamed in the order of the index on (round, item)."""
+    cursor = connection.execute(
+        "SELECT a.round, a.item, a.respondent_id, b.stance, a.stance FROM answers AS a"
+        " JOIN answers AS b ON b.respondent_id = a.respondent_id AND b.round = a.round - 1"
+        " AND b.item = a.item"
+        " WHERE a.round >= 2 AND a.item LIKE 'conclusion-%' AND a.stance IS NOT NULL"
+        " AND b.stance IS NOT NULL ORDER BY a.round, a.item"
+    )
+    key: tuple[int, str] | None = None
+    pairs: dict[int, tuple[int, int]] = {}
+    for number, item, respondent, before, after in cursor:
+        if (number, item) != key:
+            if key is not None:
+                yield (*key, pairs)
+            key, pairs = (int(number), str(item)), {}
+        pairs[int(respondent)] = (int(before), int(after))
+    if key is not None:
+        yield (*key, pairs)
 
 
 def choices(connection: sqlite3.Connection) -> Iterator[tuple[int, str, str]]:
@@ -111,7 +173,7 @@ def choices(connection: sqlite3.Connection) -> Iterator[tuple[int, str, str]]:
 
 @dataclass(frozen=True, slots=True)
 class ItemTally:
-    """What summary.csv counts of one item.
+    """What summary.csv counts of one item in one round.
 
     `reached`: everyone shown the item; `answered`: a stance given (a conclusion), an option
     chosen (sectors, markets) or an idea written or spoken; `skipped`: moved on without one.
@@ -127,6 +189,7 @@ class ItemTally:
     text_comments: int
     voice_comments: int
     comments: int
+    content_version: int | None = None  # the newest version it was answered against
 
     @classmethod
     def none(cls, item: str) -> ItemTally:
@@ -142,32 +205,37 @@ _GIVEN = (
 )
 
 
-def item_tallies(connection: sqlite3.Connection) -> dict[str, ItemTally]:
-    """Per item reached by anyone: reached, answered, skipped, each stance, the comments."""
+def item_tallies(connection: sqlite3.Connection) -> dict[int, dict[str, ItemTally]]:
+    """Per round, per item reached by anyone in it: reached, answered, skipped, each stance,
+    the comments, the newest content version."""
     rows = connection.execute(
-        "SELECT item, count(*), sum(given), sum(answered_at IS NOT NULL AND NOT given),"
+        "SELECT round, item, max(content_version), count(*), sum(given),"
+        " sum(answered_at IS NOT NULL AND NOT given),"
         " sum(stance = 1), sum(stance = 2), sum(stance = 3), sum(stance = 4), sum(stance = 5),"
         " sum(has_text), sum(voice_count > 0), sum(has_text OR voice_count > 0)"
-        f" FROM (SELECT item, stance, answered_at, voice_count, {_GIVEN} AS given,"
-        " coalesce(comment, '') <> '' AS has_text FROM answers) GROUP BY item"
+        f" FROM (SELECT round, item, content_version, stance, answered_at, voice_count,"
+        f" {_GIVEN} AS given, coalesce(comment, '') <> '' AS has_text FROM answers)"
+        " GROUP BY round, item"
     )
-    tallies = {}
-    for item, *counts in rows:
+    tallies: dict[int, dict[str, ItemTally]] = {}
+    for number, item, version, *counts in rows:
         # A sum over rows that are all NULL (no stance given yet) is NULL.
         reached, answered, skipped, s1, s2, s3, s4, s5, texts, voices, either = (
             int(count or 0) for count in counts
         )
-        tallies[str(item)] = ItemTally(
-            str(item), reached, answered, skipped, (s1, s2, s3, s4, s5), texts, voices, either
-        )
+        tallies.setdefault(int(number), {})[str(item)] = ItemTally(
+            str(item), reached, answered, skipped, (s1, s2, s3, s4, s5), texts, voices, either,
+            content_version=int(version),
+        )  # fmt: skip
     return tallies
 
 
-def stance_respondents(connection: sqlite3.Connection) -> int:
-    """How many respondents gave a stance on at least one conclusion."""
+def stance_respondents(connection: sqlite3.Connection, round: int | None = None) -> int:
+    """How many respondents gave a stance on at least one conclusion (in `round`, or in any)."""
     row = connection.execute(
         "SELECT count(DISTINCT respondent_id) FROM answers"
-        " WHERE item LIKE 'conclusion-%' AND stance IS NOT NULL"
+        " WHERE item LIKE 'conclusion-%' AND stance IS NOT NULL AND (? IS NULL OR round = ?)",
+        (round, round),
     ).fetchone()
     return int(row[0])
 
@@ -180,20 +248,21 @@ def respondent_count(connection: sqlite3.Connection) -> int:
 def voice_comments(connection: sqlite3.Connection) -> list[tuple[str, str]]:
     """(file name in the pack, Telegram file id) of every voice message, in the order sent."""
     return [
-        (voice_file_name(int(r), str(i), int(n)), str(f))
-        for r, i, n, f in connection.execute(
-            "SELECT respondent_id, item, row_number() OVER (PARTITION BY respondent_id, item"
-            " ORDER BY message_id), file_id FROM voice_notes ORDER BY respondent_id, item,"
-            " message_id"
+        (voice_file_name(int(r), str(i), int(n), round=int(number)), str(f))
+        for r, number, i, n, f in connection.execute(
+            "SELECT respondent_id, round, item, row_number() OVER (PARTITION BY respondent_id,"
+            " round, item ORDER BY message_id), file_id FROM voice_notes"
+            " ORDER BY respondent_id, round, item, message_id"
         )
     ]
 
 
 def people_counts(connection: sqlite3.Connection) -> dict[str, int]:
-    """How many started, submitted, declined; and everyone who ever wrote to the bot."""
+    """How many started, submitted (ever: a returning respondent answering a later round
+    counts), declined; and everyone who ever wrote to the bot."""
     cursor = connection.execute(
         "SELECT (SELECT count(*) FROM respondents) AS started,"
-        " (SELECT count(*) FROM users WHERE status = 'submitted') AS submitted,"
+        " (SELECT count(*) FROM respondents WHERE completed_at IS NOT NULL) AS submitted,"
         " (SELECT count(*) FROM users WHERE status = 'declined') AS declined,"
         " (SELECT count(*) FROM users) AS contacts"
     )
@@ -202,10 +271,23 @@ def people_counts(connection: sqlite3.Connection) -> dict[str, int]:
 
 
 def statistics(connection: sqlite3.Connection) -> dict[str, Any]:
-    """The figures /stats shows: people, by language, group and source, stances per conclusion."""
+    """The figures /stats shows: people, by language, group and source; stances per
+    conclusion: `rounds` holds (round, item, stance, count) of every round with answers,
+    `stances` (item, stance, count) of the newest of them."""
 
     def pairs(sql: str) -> list[tuple[str, int]]:
         return [(str(k or ""), int(n)) for k, n in connection.execute(sql)]
+
+    numbers = answered_rounds(connection)
+    newest = numbers[-1] if numbers else 1
+    given = [
+        (int(number), str(item), int(stance), int(n))
+        for number, item, stance, n in connection.execute(
+            "SELECT round, item, stance, count(*) FROM answers"
+            " WHERE item LIKE 'conclusion-%' AND stance IS NOT NULL"
+            " GROUP BY round, item, stance"
+        )
+    ]
 
     return {
         "people": people_counts(connection),
@@ -221,13 +303,9 @@ def statistics(connection: sqlite3.Connection) -> dict[str, Any]:
             "SELECT u.source, count(*) FROM respondents r JOIN users u USING (user_id)"
             " GROUP BY u.source ORDER BY count(*) DESC, 1"
         ),
-        "stances": [
-            (str(item), int(stance), int(n))
-            for item, stance, n in connection.execute(
-                "SELECT item, stance, count(*) FROM answers"
-                " WHERE item LIKE 'conclusion-%' AND stance IS NOT NULL GROUP BY item, stance"
-            )
-        ],
+        "stances": [(item, stance, n) for number, item, stance, n in given if number == newest],
+        "rounds": given,
+        "answered_rounds": numbers,
     }
 
 

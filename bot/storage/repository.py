@@ -27,6 +27,8 @@ from bot.storage.records import (
     CommentPart,
     OutboxMessage,
     Participant,
+    Round,
+    RoundFigures,
     timestamp,
 )
 
@@ -55,11 +57,23 @@ RECIPIENTS = (
 )
 # Whether outbox row `o` may still go to its person `u` (respondent `r`): never after /stop or
 # a block; a broadcast only while they want news, a reminder only while they are unfinished.
+# The round answers are accepted for: the newest, unless it was closed (NULL then).
+OPEN_ROUND = "(SELECT max(number) FROM rounds WHERE closed_at IS NULL)"
+CURRENT_ROUND = "(SELECT max(number) FROM rounds)"
 _ELIGIBLE = (
     "u.blocked = 0 AND u.stopped = 0"
     " AND (o.kind <> 'broadcast' OR coalesce(r.wants_news, 0) = 1)"
-    " AND (o.kind <> 'reminder' OR u.status = 'in_progress')"
+    f" AND (o.kind <> 'reminder' OR (u.status = 'in_progress' AND u.round = {OPEN_ROUND}))"
+    " AND (o.kind <> 'invitation' OR (coalesce(r.wants_news, 0) = 1"
+    f"      AND o.batch = {OPEN_ROUND} AND u.round < o.batch))"
 )
+# Who a round's invitation goes to: they submitted in an earlier round and asked for news.
+INVITEES = (
+    "users AS u JOIN respondents AS r USING (user_id)"
+    " WHERE r.completed_at IS NOT NULL AND r.wants_news = 1 AND u.stopped = 0 AND u.blocked = 0"
+    " AND u.round < ?"
+)
+HELD_IN_QUIET_HOURS = "('reminder', 'invitation')"
 AUDIENCE_KINDS = ("all", "language", "group", "submitted", "unfinished", "source")
 
 
@@ -87,10 +101,18 @@ def _audience_sql(audience: str) -> tuple[str, tuple[object, ...]]:
     raise ValueError(f"unknown audience {audience!r}")
 
 
+# Whether user `u` is in a later round's journey: they took up its invitation.
+_RETURNING = (
+    "EXISTS (SELECT 1 FROM round_entries AS e JOIN respondents AS r ON r.id = e.respondent_id"
+    " WHERE r.user_id = u.user_id AND e.round = u.round AND e.started_at IS NOT NULL)"
+)
+
 _PARTICIPANT_SQL = """
 SELECT u.user_id, u.chat_id, u.language, u.language_code, u.source, u.status, u.step, u.editing,
        u.stopped, u.blocked, r.id, r.may_quote, r.wants_news, r.stakeholder_group, r.region,
-       r.age_band, r.gender, r.completed_at, r.consented_at, u.language_checked
+       r.age_band, r.gender, r.completed_at, r.consented_at, u.language_checked, u.round,
+       EXISTS (SELECT 1 FROM round_entries AS e WHERE e.respondent_id = r.id
+               AND e.round = u.round AND e.started_at IS NOT NULL)
 FROM users AS u LEFT JOIN respondents AS r ON r.user_id = u.user_id
 WHERE u.user_id = ?
 """
@@ -295,6 +317,8 @@ class Repository:
             completed_at=row[17],
             consented_at=row[18],
             language_checked=bool(row[19]),
+            round=int(row[20]),
+            returning=bool(row[21]),
         )
 
     async def add_user(
@@ -304,7 +328,7 @@ class Repository:
         moment = timestamp(now)
         await self._defer(
             "INSERT INTO users (user_id, chat_id, language_code, source, created_at,"
-            " last_activity_at) VALUES (?, ?, ?, ?, ?, ?)",
+            f" last_activity_at, round) VALUES (?, ?, ?, ?, ?, ?, {CURRENT_ROUND})",
             (user_id, chat_id, language_code, source, moment, moment),
         )
 
@@ -318,16 +342,27 @@ class Repository:
             (step, int(editing), timestamp(now), user_id),
         )
 
-    async def steps_taken(self) -> list[tuple[str, bool, int]]:
-        """(step, editing, how many people) of every step someone stands at."""
-        rows = await self._rows("SELECT step, editing, count(*) FROM users GROUP BY step, editing")
-        return [(str(step), bool(editing), int(count)) for step, editing, count in rows]
+    async def steps_taken(self) -> list[tuple[str, bool, bool, int]]:
+        """(step, editing, returning, how many people) of every step someone stands at;
+        `returning`: in a later round's journey (`Participant.returning`)."""
+        rows = await self._rows(
+            f"SELECT step, editing, {_RETURNING}, count(*) FROM users AS u"
+            " GROUP BY step, editing, 3"
+        )
+        return [
+            (str(step), bool(editing), bool(returning), int(count))
+            for step, editing, returning, count in rows
+        ]
 
-    async def move_step(self, step: str, editing: bool, *, to: str, editing_after: bool) -> int:
-        """Move everyone at `step` (while `editing` or not) to `to`; return how many."""
+    async def move_step(
+        self, step: str, editing: bool, *, returning: bool, to: str, editing_after: bool
+    ) -> int:
+        """Move everyone at `step` (while `editing` or not, `returning` or not) to `to`; return
+        how many."""
         return await self._write(
-            "UPDATE users SET step = ?, editing = ? WHERE step = ? AND editing = ?",
-            (to, int(editing_after), step, int(editing)),
+            "UPDATE users AS u SET step = ?, editing = ? WHERE step = ? AND editing = ?"
+            f" AND {_RETURNING} = ?",
+            (to, int(editing_after), step, int(editing), int(returning)),
         )
 
     async def set_language(self, user_id: int, language: str) -> None:
@@ -411,7 +446,8 @@ class Repository:
             (user_id, moment, version, moment),
         )
         await self._defer(
-            "UPDATE users SET status = 'in_progress' WHERE user_id = ? AND status != 'submitted'",
+            f"UPDATE users SET status = 'in_progress', round = {CURRENT_ROUND}"
+            " WHERE user_id = ? AND status != 'submitted'",
             (user_id,),
         )
         row = await self._row("SELECT id FROM respondents WHERE user_id = ?", (user_id,))
@@ -484,57 +520,75 @@ class Repository:
             for code, label, retired, started, n, done in rows
         ]
 
-    async def submit(self, user_id: int, respondent_id: int, *, now: datetime) -> None:
-        """Mark the answers submitted; the first submit's time is kept."""
-        await self._defer(
-            "UPDATE respondents SET completed_at = COALESCE(completed_at, ?) WHERE id = ?",
-            (timestamp(now), respondent_id),
-        )
+    async def submit(
+        self, user_id: int, respondent_id: int, *, round: int, returning: bool, now: datetime
+    ) -> None:
+        """Mark the answers of `round` submitted; the first submit's time is kept (a returning
+        respondent's in their round entry, anyone else's on their respondent record)."""
+        if returning:
+            await self._defer(
+                "UPDATE round_entries SET completed_at = COALESCE(completed_at, ?)"
+                " WHERE respondent_id = ? AND round = ?",
+                (timestamp(now), respondent_id, round),
+            )
+        else:
+            await self._defer(
+                "UPDATE respondents SET completed_at = COALESCE(completed_at, ?) WHERE id = ?",
+                (timestamp(now), respondent_id),
+            )
         await self.set_status(user_id, "submitted")
 
-    async def start_over(self, respondent_id: int) -> None:
-        """Clear the profile and every answer; the pseudonymous number stays."""
+    async def start_over(self, respondent_id: int, *, round: int, returning: bool) -> None:
+        """Clear every answer of `round`; a first journey's profile too (a returning
+        respondent's round asks only the conclusions). The pseudonymous number stays."""
         for table in ("comment_parts", "voice_notes", "answers"):
-            await self._defer(f"DELETE FROM {table} WHERE respondent_id = ?", (respondent_id,))
-        await self._defer(
-            "UPDATE respondents SET stakeholder_group = NULL, region = NULL, age_band = NULL,"
-            " gender = NULL WHERE id = ?",
-            (respondent_id,),
-        )
+            await self._defer(
+                f"DELETE FROM {table} WHERE respondent_id = ? AND round = ?",
+                (respondent_id, round),
+            )
+        if not returning:
+            await self._defer(
+                "UPDATE respondents SET stakeholder_group = NULL, region = NULL,"
+                " age_band = NULL, gender = NULL WHERE id = ?",
+                (respondent_id,),
+            )
 
-    # Answers ------------------------------------------------------------------------------
+    # Answers (of one round: a respondent's answers of round 2 never touch those of round 1) ---
 
-    async def answers(self, respondent_id: int) -> dict[str, Answer]:
-        """Return the respondent's answers by item."""
+    async def answers(self, respondent_id: int, *, round: int) -> dict[str, Answer]:
+        """Return the respondent's answers of `round` by item."""
         rows = await self._rows(
-            f"SELECT {_ANSWER_COLUMNS} FROM answers WHERE respondent_id = ?",
-            (respondent_id,),
+            f"SELECT {_ANSWER_COLUMNS} FROM answers WHERE respondent_id = ? AND round = ?",
+            (respondent_id, round),
         )
         return {row[0]: _answer(tuple(row)) for row in rows}
 
-    async def answer(self, respondent_id: int, item: str) -> Answer | None:
-        """Return one answer, or None if the item was never reached."""
+    async def answer(self, respondent_id: int, item: str, *, round: int) -> Answer | None:
+        """Return one answer of `round`, or None if the item was never reached in it."""
         row = await self._row(
-            f"SELECT {_ANSWER_COLUMNS} FROM answers WHERE respondent_id = ? AND item = ?",
-            (respondent_id, item),
+            f"SELECT {_ANSWER_COLUMNS} FROM answers"
+            " WHERE respondent_id = ? AND round = ? AND item = ?",
+            (respondent_id, round, item),
         )
         return _answer(tuple(row)) if row else None
 
-    async def reach(self, respondent_id: int, item: str, *, version: int, now: datetime) -> None:
-        """Record that the respondent was shown this item."""
+    async def reach(
+        self, respondent_id: int, item: str, *, round: int, version: int, now: datetime
+    ) -> None:
+        """Record that the respondent was shown this item in `round`."""
         await self._defer(
-            "INSERT INTO answers (respondent_id, item, content_version, reached_at)"
-            " VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
-            (respondent_id, item, version, timestamp(now)),
+            "INSERT INTO answers (respondent_id, round, item, content_version, reached_at)"
+            " VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            (respondent_id, round, item, version, timestamp(now)),
         )
 
-    async def _changed(self, respondent_id: int, item: str, now: datetime) -> None:
+    async def _changed(self, respondent_id: int, item: str, round: int, now: datetime) -> None:
         """Note a change to an item that had been answered: the answer counts as revised."""
         moment = timestamp(now)
         revised = await self._write(
-            "UPDATE answers SET revised = 1 WHERE respondent_id = ? AND item = ?"
+            "UPDATE answers SET revised = 1 WHERE respondent_id = ? AND round = ? AND item = ?"
             " AND answered_at IS NOT NULL",
-            (respondent_id, item),
+            (respondent_id, round, item),
         )
         if revised:
             await self._defer(
@@ -543,17 +597,18 @@ class Repository:
             )
 
     async def save_stance(
-        self, respondent_id: int, item: str, stance: int | None, *, version: int, now: datetime
-    ) -> None:
+        self, respondent_id: int, item: str, stance: int | None, *, round: int, version: int,
+        now: datetime,
+    ) -> None:  # fmt: skip
         """Store a stance (None for an explicit skip); the comment step then completes the item."""
-        await self.reach(respondent_id, item, version=version, now=now)
+        await self.reach(respondent_id, item, round=round, version=version, now=now)
         changed = await self._write(
             "UPDATE answers SET stance = ?, content_version = ? WHERE respondent_id = ?"
-            " AND item = ? AND (stance IS NOT ? OR answered_at IS NULL)",
-            (stance, version, respondent_id, item, stance),
+            " AND round = ? AND item = ? AND (stance IS NOT ? OR answered_at IS NULL)",
+            (stance, version, respondent_id, round, item, stance),
         )
         if changed:
-            await self._changed(respondent_id, item, now)
+            await self._changed(respondent_id, item, round, now)
 
     async def save_choices(
         self,
@@ -561,33 +616,34 @@ class Repository:
         item: str,
         choices: tuple[str, ...],
         *,
+        round: int,
         version: int,
         now: datetime,
     ) -> None:
         """Store the options chosen so far for a multi-select item."""
-        await self.reach(respondent_id, item, version=version, now=now)
+        await self.reach(respondent_id, item, round=round, version=version, now=now)
         joined = CHOICE_SEPARATOR.join(choices) or None
         changed = await self._write(
             "UPDATE answers SET choices = ?, content_version = ? WHERE respondent_id = ?"
-            " AND item = ? AND choices IS NOT ?",
-            (joined, version, respondent_id, item, joined),
+            " AND round = ? AND item = ? AND choices IS NOT ?",
+            (joined, version, respondent_id, round, item, joined),
         )
         if changed:
-            await self._changed(respondent_id, item, now)
+            await self._changed(respondent_id, item, round, now)
 
     async def finish_item(
-        self, respondent_id: int, item: str, *, version: int, now: datetime
+        self, respondent_id: int, item: str, *, round: int, version: int, now: datetime
     ) -> None:
         """Mark an item answered: its last step was left (Done, No comment, Skip).
 
         Until then the respondent is still giving the answer, so adding to a comment on the
         first pass is not a revision; after it, any change is.
         """
-        await self.reach(respondent_id, item, version=version, now=now)
+        await self.reach(respondent_id, item, round=round, version=version, now=now)
         await self._defer(
             "UPDATE answers SET answered_at = COALESCE(answered_at, ?)"
-            " WHERE respondent_id = ? AND item = ?",
-            (timestamp(now), respondent_id, item),
+            " WHERE respondent_id = ? AND round = ? AND item = ?",
+            (timestamp(now), respondent_id, round, item),
         )
 
     async def add_comment_part(
@@ -595,6 +651,7 @@ class Repository:
         respondent_id: int,
         item: str,
         *,
+        round: int,
         message_id: int,
         text: str,
         language: str | None,
@@ -603,29 +660,32 @@ class Repository:
     ) -> CommentPart:
         """Append one typed message (in `language`) to the item's comment, unless it would take
         the comment past COMMENT_LIMIT; return the comment as it now stands."""
-        await self.reach(respondent_id, item, version=version, now=now)
+        await self.reach(respondent_id, item, round=round, version=version, now=now)
         return await self._put_part(
-            respondent_id, item, message_id=message_id, text=text, language=language, now=now
-        )
+            respondent_id, item, round, message_id=message_id, text=text, language=language,
+            now=now,
+        )  # fmt: skip
 
     async def edit_comment_part(
-        self, respondent_id: int, *, message_id: int, text: str, language: str | None,
-        now: datetime,
+        self, respondent_id: int, *, round: int, message_id: int, text: str,
+        language: str | None, now: datetime,
     ) -> CommentPart | None:  # fmt: skip
-        """Replace an edited message's part (within COMMENT_LIMIT); None if it is not a part."""
+        """Replace an edited message's part (within COMMENT_LIMIT); None if it is not a part of
+        a comment of `round` (a comment of an earlier round stays as it was given)."""
         row = await self._row(
-            "SELECT item FROM comment_parts WHERE respondent_id = ? AND message_id = ?",
-            (respondent_id, message_id),
+            "SELECT item FROM comment_parts WHERE respondent_id = ? AND message_id = ?"
+            " AND round = ?",
+            (respondent_id, message_id, round),
         )
         if row is None:
             return None
         return await self._put_part(
-            respondent_id, str(row[0]), message_id=message_id, text=text, language=language,
-            now=now,
+            respondent_id, str(row[0]), round, message_id=message_id, text=text,
+            language=language, now=now,
         )  # fmt: skip
 
     async def _put_part(
-        self, respondent_id: int, item: str, *, message_id: int, text: str,
+        self, respondent_id: int, item: str, round: int, *, message_id: int, text: str,
         language: str | None, now: datetime,
     ) -> CommentPart:  # fmt: skip
         """Store one part if the joined comment stays within the limit, then join the parts.
@@ -635,9 +695,9 @@ class Repository:
         """
         rows = await self._rows(
             "SELECT message_id, text, coalesce(language, (SELECT comment_language FROM answers"
-            " WHERE respondent_id = ? AND item = ?)) FROM comment_parts"
-            " WHERE respondent_id = ? AND item = ?",
-            (respondent_id, item, respondent_id, item),
+            " WHERE respondent_id = ? AND round = ? AND item = ?)) FROM comment_parts"
+            " WHERE respondent_id = ? AND round = ? AND item = ?",
+            (respondent_id, round, item, respondent_id, round, item),
         )  # parts stored before their language was: the comment's language stands for them
         parts = {int(row[0]): (str(row[1]), row[2]) for row in rows}
         before = dict(parts)
@@ -649,21 +709,21 @@ class Repository:
         )
         if added:
             await self._defer(
-                "INSERT INTO comment_parts (respondent_id, item, message_id, text, language)"
-                " VALUES (?, ?, ?, ?, ?) ON CONFLICT (respondent_id, message_id) DO UPDATE"
-                " SET text = excluded.text, language = excluded.language",
-                (respondent_id, item, message_id, text, language),
+                "INSERT INTO comment_parts (respondent_id, round, item, message_id, text,"
+                " language) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (respondent_id, message_id)"
+                " DO UPDATE SET text = excluded.text, language = excluded.language",
+                (respondent_id, round, item, message_id, text, language),
             )
         else:
             parts = before
         comment = COMMENT_JOINER.join(parts[key][0] for key in sorted(parts))
         changed = await self._write(
             "UPDATE answers SET comment = ?, comment_language = coalesce(?, comment_language)"
-            " WHERE respondent_id = ? AND item = ? AND comment IS NOT ?",
-            (comment, _main_language(parts.values()), respondent_id, item, comment),
+            " WHERE respondent_id = ? AND round = ? AND item = ? AND comment IS NOT ?",
+            (comment, _main_language(parts.values()), respondent_id, round, item, comment),
         )
         if changed:
-            await self._changed(respondent_id, item, now)
+            await self._changed(respondent_id, item, round, now)
         return CommentPart(item=item, comment=comment, added=added)
 
     async def save_voice(
@@ -671,6 +731,7 @@ class Repository:
         respondent_id: int,
         item: str,
         *,
+        round: int,
         message_id: int,
         file_id: str,
         unique_id: str,
@@ -680,13 +741,14 @@ class Repository:
     ) -> bool:
         """Add a voice message to the item's comment, after any before it; False when the
         comment holds VOICE_LIMIT already (nothing changes then)."""
-        await self.reach(respondent_id, item, version=version, now=now)
+        await self.reach(respondent_id, item, round=round, version=version, now=now)
         added = await self._write(
-            "INSERT INTO voice_notes (respondent_id, item, message_id, file_id, unique_id,"
-            " duration) SELECT ?, ?, ?, ?, ?, ? WHERE (SELECT count(*) FROM voice_notes"
-            " WHERE respondent_id = ? AND item = ?) < ? ON CONFLICT DO NOTHING",
-            (respondent_id, item, message_id, file_id, unique_id, duration, respondent_id, item,
-             VOICE_LIMIT),
+            "INSERT INTO voice_notes (respondent_id, round, item, message_id, file_id,"
+            " unique_id, duration) SELECT ?, ?, ?, ?, ?, ?, ? WHERE (SELECT count(*)"
+            " FROM voice_notes WHERE respondent_id = ? AND round = ? AND item = ?) < ?"
+            " ON CONFLICT DO NOTHING",
+            (respondent_id, round, item, message_id, file_id, unique_id, duration,
+             respondent_id, round, item, VOICE_LIMIT),
         )  # fmt: skip
         if not added:  # the same update again (Telegram redelivers after a restart), or full
             again = await self._row(
@@ -697,27 +759,29 @@ class Repository:
         await self._defer(
             "UPDATE answers SET voice_count = voice_count + 1,"
             " voice_duration = coalesce(voice_duration, 0) + ?"
-            " WHERE respondent_id = ? AND item = ?",
-            (duration, respondent_id, item),
+            " WHERE respondent_id = ? AND round = ? AND item = ?",
+            (duration, respondent_id, round, item),
         )
-        await self._changed(respondent_id, item, now)
+        await self._changed(respondent_id, item, round, now)
         return True
 
-    async def clear_comment(self, respondent_id: int, item: str, *, now: datetime) -> None:
+    async def clear_comment(
+        self, respondent_id: int, item: str, *, round: int, now: datetime
+    ) -> None:
         """Remove the item's text and voice comment."""
         for table in ("comment_parts", "voice_notes"):
             await self._defer(
-                f"DELETE FROM {table} WHERE respondent_id = ? AND item = ?",
-                (respondent_id, item),
+                f"DELETE FROM {table} WHERE respondent_id = ? AND round = ? AND item = ?",
+                (respondent_id, round, item),
             )
         changed = await self._write(
             "UPDATE answers SET comment = NULL, comment_language = NULL, voice_count = 0,"
-            " voice_duration = NULL WHERE respondent_id = ? AND item = ?"
+            " voice_duration = NULL WHERE respondent_id = ? AND round = ? AND item = ?"
             " AND (comment IS NOT NULL OR voice_count > 0)",
-            (respondent_id, item),
+            (respondent_id, round, item),
         )
         if changed:
-            await self._changed(respondent_id, item, now)
+            await self._changed(respondent_id, item, round, now)
 
     # Reminders, the outbox, scheduled runs -----------------------------------------------------
 
@@ -734,6 +798,7 @@ class Repository:
                 "SELECT u.user_id, u.chat_id, coalesce(u.language, 'en')"
                 " FROM users AS u JOIN respondents AS r USING (user_id)"
                 " WHERE u.status = 'in_progress' AND u.stopped = 0 AND u.blocked = 0"
+                f" AND u.round = {OPEN_ROUND}"
                 " AND ((u.reminders_sent = 0 AND u.last_activity_at <= ?)"
                 "   OR (u.reminders_sent = 1 AND u.last_activity_at <= ?))"
                 " ORDER BY u.last_activity_at LIMIT ?",
@@ -778,15 +843,18 @@ class Repository:
     ) -> list[OutboxMessage]:
         """Lease up to `limit` due messages, one per chat; cancel those nobody may receive now.
 
-        Reminders stay queued while `reminders` is False (quiet hours). A person who blocked
-        the bot or used /stop gets nothing; a reminder is dropped once its person finished.
+        Reminders and round invitations stay queued while `reminders` is False (quiet hours).
+        A person who blocked the bot or used /stop gets nothing; a reminder is dropped once its
+        person finished or its round closed, an invitation once its round closed or its person
+        joined the round unasked.
         """
         rows = await self._rows(
             "SELECT o.id, o.kind, o.user_id, o.chat_id, o.payload, o.attempts, o.batch,"
             f" NOT ({_ELIGIBLE})"
             " FROM outbox AS o JOIN users AS u USING (user_id)"
             " LEFT JOIN respondents AS r USING (user_id)"
-            " WHERE o.status = 'pending' AND o.next_at <= ? AND (? OR o.kind <> 'reminder')"
+            " WHERE o.status = 'pending' AND o.next_at <= ?"
+            f" AND (? OR o.kind NOT IN {HELD_IN_QUIET_HOURS})"
             " ORDER BY o.next_at, o.id LIMIT ?",
             (timestamp(now), reminders, limit),
         )
@@ -1064,7 +1132,7 @@ class Repository:
         """Cancel a draft or a sending broadcast; return how many queued messages were dropped."""
         dropped = await self._write(
             "UPDATE outbox SET status = 'cancelled', last_error = 'broadcast cancelled'"
-            " WHERE batch = ? AND status = 'pending'",
+            " WHERE kind = 'broadcast' AND batch = ? AND status = 'pending'",
             (broadcast_id,),
         )
         await self._defer(
@@ -1116,10 +1184,186 @@ class Repository:
     async def batch_counts(self, broadcast_id: int) -> dict[str, int]:
         """How many of a broadcast's messages are in each state."""
         rows = await self._rows(
-            "SELECT status, count(*) FROM outbox WHERE batch = ? GROUP BY status",
+            "SELECT status, count(*) FROM outbox WHERE kind = 'broadcast' AND batch = ?"
+            " GROUP BY status",
             (broadcast_id,),
         )
         return {str(status): int(count) for status, count in rows}
+
+    # Rounds -----------------------------------------------------------------------------------
+
+    async def rounds(self) -> list[Round]:
+        """Every round so far, the first one first."""
+        rows = await self._rows(
+            "SELECT number, content_version, started_at, closed_at FROM rounds ORDER BY number"
+        )
+        return [Round(int(n), version, str(at), closed) for n, version, at, closed in rows]
+
+    async def current_round(self) -> Round:
+        """The newest round (open, or closed until the next one starts)."""
+        return (await self.rounds())[-1]
+
+    async def invitees(self, number: int) -> int:
+        """How many people round `number`'s invitation would go to now."""
+        row = await self._row(f"SELECT count(*) FROM {INVITEES}", (number,))
+        return int(row[0])
+
+    async def open_round(
+        self, number: int, *, version: int, by: int, payloads: dict[str, str], now: datetime
+    ) -> int:
+        """Close the current round and open round `number` on content `version`; queue its
+        invitation (`payloads`: the JSON payload per language, "en" for anyone without one);
+        return how many were invited.
+
+        Someone mid-way through a first journey carries on in the new round, with the answers
+        given so far: the round they began no longer accepts answers, and they lose none. A
+        returning respondent mid-way through the closed round is invited again; what they gave
+        in it stays there.
+        """
+        moment = timestamp(now)
+        await self._defer(
+            "UPDATE rounds SET closed_at = ?, closed_by = ? WHERE closed_at IS NULL",
+            (moment, by),
+        )
+        await self._defer(
+            "INSERT INTO rounds (number, content_version, started_at, started_by)"
+            " VALUES (?, ?, ?, ?)",
+            (number, version, moment, by),
+        )
+        unfinished = (
+            "SELECT r.id FROM respondents AS r JOIN users AS u USING (user_id)"
+            " WHERE r.completed_at IS NULL AND u.round < ?"
+        )
+        for table in ("answers", "comment_parts", "voice_notes"):
+            await self._defer(
+                f"UPDATE {table} SET round = ? WHERE respondent_id IN ({unfinished})",
+                (number, number),
+            )
+        await self._defer(
+            "UPDATE users SET round = ? WHERE round < ? AND user_id NOT IN"
+            " (SELECT user_id FROM respondents WHERE completed_at IS NOT NULL)",
+            (number, number),
+        )
+        await self._defer(
+            "INSERT INTO round_entries (respondent_id, round, invited_at)"
+            f" SELECT r.id, ?, ? FROM {INVITEES}",
+            (number, moment, number),
+        )
+        return await self._write(
+            "INSERT INTO outbox (kind, batch, user_id, chat_id, payload, next_at, created_at)"
+            " SELECT 'invitation', ?, u.user_id, u.chat_id,"
+            " CASE u.language WHEN 'kk' THEN ? WHEN 'ru' THEN ? ELSE ? END, ?, ?"
+            f" FROM {INVITEES} ORDER BY u.user_id",
+            (number, payloads["kk"], payloads["ru"], payloads["en"], moment, moment, number),
+        )
+
+    async def close_round(self, number: int, *, by: int, now: datetime) -> bool:
+        """Stop accepting answers for round `number`; False if it is not the open round."""
+        return bool(
+            await self._write(
+                "UPDATE rounds SET closed_at = ?, closed_by = ? WHERE number = ?"
+                f" AND closed_at IS NULL AND number = {CURRENT_ROUND}",
+                (timestamp(now), by, number),
+            )
+        )
+
+    async def join_round(
+        self, user_id: int, respondent_id: int, number: int, *, step: str, now: datetime
+    ) -> None:
+        """A returning respondent takes up round `number`: its journey starts at `step`."""
+        moment = timestamp(now)
+        await self._defer(
+            "INSERT INTO round_entries (respondent_id, round, started_at) VALUES (?, ?, ?)"
+            " ON CONFLICT DO UPDATE SET started_at = coalesce(started_at, excluded.started_at)",
+            (respondent_id, number, moment),
+        )
+        await self._defer(
+            "UPDATE users SET round = ?, status = 'in_progress', step = ?, editing = 0,"
+            " reminders_sent = 0, last_activity_at = ? WHERE user_id = ?",
+            (number, step, moment, user_id),
+        )
+
+    async def round_stances(self, number: int) -> dict[str, dict[int, int]]:
+        """How many gave each stance on each item in round `number` (skips not counted)."""
+        rows = await self._rows(
+            "SELECT item, stance, count(*) FROM answers WHERE round = ? AND stance IS NOT NULL"
+            " GROUP BY item, stance",
+            (number,),
+        )
+        counts: dict[str, dict[int, int]] = {}
+        for item, stance, count in rows:
+            counts.setdefault(str(item), {})[int(stance)] = int(count)
+        return counts
+
+    async def earlier_stances(
+        self, respondent_id: int, *, before: int
+    ) -> dict[str, tuple[int, int | None]]:
+        """Per item, the respondent's answer in the latest round before `before` in which they
+        gave one: (round, stance; None for a skip)."""
+        rows = await self._rows(
+            "SELECT item, round, stance FROM answers WHERE respondent_id = ? AND round < ?"
+            " AND (answered_at IS NOT NULL OR stance IS NOT NULL) ORDER BY round",
+            (respondent_id, before),
+        )
+        return {str(item): (int(number), stance) for item, number, stance in rows}
+
+    async def round_version(self, number: int) -> int | None:
+        """The newest content version answers of round `number` were given against."""
+        row = await self._row(
+            "SELECT max(content_version) FROM answers WHERE round = ?", (number,)
+        )
+        return None if row is None or row[0] is None else int(row[0])
+
+    async def round_entries(
+        self, respondent_id: int
+    ) -> dict[int, tuple[str | None, str | None, str | None]]:
+        """The respondent's later rounds: round -> (invited, started, submitted)."""
+        rows = await self._rows(
+            "SELECT round, invited_at, started_at, completed_at FROM round_entries"
+            " WHERE respondent_id = ? ORDER BY round",
+            (respondent_id,),
+        )
+        return {int(number): (invited, started, done) for number, invited, started, done in rows}
+
+    async def answer_rounds(self, respondent_id: int) -> list[int]:
+        """The rounds the respondent has answers in, the first first."""
+        rows = await self._rows(
+            "SELECT DISTINCT round FROM answers WHERE respondent_id = ? ORDER BY round",
+            (respondent_id,),
+        )
+        return [int(row[0]) for row in rows]
+
+    async def round_figures(self, number: int) -> RoundFigures:
+        """Invitations to round `number` and who answered in it."""
+        sent = {
+            str(status): int(count)
+            for status, count in await self._rows(
+                "SELECT status, count(*) FROM outbox WHERE kind = 'invitation' AND batch = ?"
+                " GROUP BY status",
+                (number,),
+            )
+        }
+        entries = await self._row(
+            "SELECT count(started_at), count(completed_at) FROM round_entries WHERE round = ?",
+            (number,),
+        )
+        newcomers = await self._row(
+            "SELECT count(*), count(r.completed_at) FROM respondents AS r"
+            " JOIN users AS u USING (user_id) WHERE u.round = ? AND NOT EXISTS"
+            " (SELECT 1 FROM round_entries AS e WHERE e.respondent_id = r.id AND e.round = ?)",
+            (number, number),
+        )
+        waiting = sent.get("pending", 0) + sent.get("sending", 0)
+        return RoundFigures(
+            invited=sum(sent.values()),
+            delivered=sent.get("sent", 0),
+            waiting=waiting,
+            undelivered=sum(sent.values()) - waiting - sent.get("sent", 0),
+            returning_started=int(entries[0]),
+            returning_submitted=int(entries[1]),
+            newcomers_started=int(newcomers[0]),
+            newcomers_submitted=int(newcomers[1]),
+        )
 
     # Content revisions --------------------------------------------------------------------------
 

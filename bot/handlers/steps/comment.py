@@ -50,12 +50,10 @@ class Comment(StepKind):
             lines = [views.conclusion_header(item.number)]
             if recap:
                 lines += ["", item.conclusion.text(views.language), ""]
-            lines.append(
-                _(
-                    "Would you like to add a comment? Type it (several messages are fine) "
-                    "or send a voice message."
-                )
-            )
+            lines.append(_changed_mind(views, item.id, answer) or _(
+                "Would you like to add a comment? Type it (several messages are fine) "
+                "or send a voice message."
+            ))  # fmt: skip
             question = "\n".join(lines)
         blocks = [question]
         keyboard: list[list[InlineKeyboardButton]] = []
@@ -80,7 +78,7 @@ class Comment(StepKind):
         if tap.value == REMOVE_VALUE:  # asked once more first: nothing changes yet
             return Move(None, mark=False)
         if tap.value == REMOVE_CONFIRMED:
-            await turn.repo.clear_comment(respondent, item, now=turn.now)
+            await turn.repo.clear_comment(respondent, item, round=turn.p.round, now=turn.now)
             return Move(None, label=turn._("Yes, remove it"))  # the question, without it
         if tap.value == KEEP:
             return Move(None, label=turn._("No, keep it"))
@@ -89,7 +87,9 @@ class Comment(StepKind):
         # "No comment" from the question's own keyboard, tapped after typing a comment, means
         # "I'm finished": it keeps the comment. Removing one is its own button.
         version = turn.services.content.version
-        await turn.repo.finish_item(respondent, item, version=version, now=turn.now)
+        await turn.repo.finish_item(
+            respondent, item, round=turn.p.round, version=version, now=turn.now
+        )
         return next_of(turn, tap.step)
 
     async def finish(self, turn: Turn, tap: Tap, move: Move) -> None:
@@ -104,6 +104,20 @@ class Comment(StepKind):
         answer = await turn.answer(turn.journey.item(tap.step) or "")
         passed = turn.journey.passed(tap.step, turn.p.step)
         return answer is not None and tap.value in (DONE_VALUE, NONE_VALUE) and passed
+
+
+def _changed_mind(views: Views, item: str, answer: Answer | None) -> str | None:
+    """In a later round, to someone whose stance differs from the one they gave last time:
+    what changed their mind (a comment is still optional)."""
+    own = views.feedback.own.get(item) if views.feedback else None
+    if own is None or own[1] is None or answer is None or answer.stance is None:
+        return None
+    if own[1] == answer.stance:
+        return None
+    return views._(
+        "Your view has changed since round {round}: {before} → {now}. What changed your mind? "
+        "Type it or send a voice message (this is optional)."
+    ).format(round=own[0], before=views.stance_name(own[1]), now=views.stance_name(answer.stance))
 
 
 def confirm_removal(views: Views, step: str) -> Screen:

@@ -93,12 +93,14 @@ class Multi(StepKind):
             return None
         version = turn.services.content.version
         if tap.value == DONE_VALUE and tap.flag is None:
-            await turn.repo.finish_item(respondent, asked.item, version=version, now=turn.now)
+            await turn.repo.finish_item(
+                respondent, asked.item, round=turn.p.round, version=version, now=turn.now
+            )
             return Move(next_of(turn, tap.step).to, label=turn._("Done ✓"))
         option = asked.option(tap.value)
         if option is None or tap.flag is None:
             return None
-        answer = await turn.repo.answer(respondent, asked.item)
+        answer = await turn.answer(asked.item)
         chosen = list(answer.choices if answer else ())
         if tap.flag and option.id not in chosen:
             if option.exclusive:
@@ -116,11 +118,16 @@ class Multi(StepKind):
         elif not tap.flag and option.id in chosen:
             chosen.remove(option.id)
         await turn.repo.save_choices(
-            respondent, asked.item, tuple(chosen), version=version, now=turn.now
+            respondent,
+            asked.item,
+            tuple(chosen),
+            round=turn.p.round,
+            version=version,
+            now=turn.now,
         )
         if OTHER not in chosen and answer is not None and answer.has_comment:
             # The words said what Other meant: without Other they would describe nothing.
-            await turn.repo.clear_comment(respondent, asked.item, now=turn.now)
+            await turn.repo.clear_comment(respondent, asked.item, round=turn.p.round, now=turn.now)
         before = answer.choices if answer else ()
         return Move(None, renew=OTHER in chosen and OTHER not in before)  # asks what it means
 

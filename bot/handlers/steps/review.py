@@ -32,9 +32,12 @@ if TYPE_CHECKING:
 TAG = re.compile(r"<[^>]+>")  # the bot's own HTML: no "<" or ">" inside a tag
 
 
-def screen(views: Views, answers: dict[str, Answer], *, full: bool = False) -> Screen:
+def screen(
+    views: Views, answers: dict[str, Answer], *, full: bool = False, number: int | None = None
+) -> Screen:
     """All answers on one screen, each editable, then Submit; long comments as excerpts unless
-    `full` (/mydata)."""
+    `full` (/mydata); in a later round's journey, those of round `number` (the current one
+    unless it is given)."""
     _ = views._
     language = views.language
     labels = {
@@ -44,11 +47,15 @@ def screen(views: Views, answers: dict[str, Answer], *, full: bool = False) -> S
         Step.GENDER: _("Gender"),
     }
     about_you, your_answers = _("About you"), _("Your answers")  # outside f-strings: extracted
-    about = [f"<b>{about_you}</b>"]
-    for step, column in PROFILE_STEPS.items():
-        value = views.option_label(profile.options(views, step), views.p.profile(column))
-        about.append(f"{labels[Step(step)]}: {value}")
-    blocks = [f"<b>{your_answers}</b>", _choices_block(views), "\n".join(about)]
+    if views.journey.returning:  # a later round asks the conclusions only
+        heading = _("Your answers in round {round}").format(round=number or views.p.round)
+        blocks = [f"<b>{heading}</b>"]
+    else:
+        about = [f"<b>{about_you}</b>"]
+        for step, column in PROFILE_STEPS.items():
+            value = views.option_label(profile.options(views, step), views.p.profile(column))
+            about.append(f"{labels[Step(step)]}: {value}")
+        blocks = [f"<b>{your_answers}</b>", _choices_block(views), "\n".join(about)]
     titles = {Step.SECTORS: _("Sectors"), Step.MARKETS: _("Markets")}
     for item in views.journey.items:
         answer = answers.get(item.id)
@@ -107,10 +114,11 @@ def _keyboard(views: Views, *, submitted: bool) -> InlineKeyboardMarkup:
     items = views.journey.items
     numbers = [button(f"✏️ {i.number}", Step.REVIEW, i.edit) for i in items if i.number]
     others = [button(edit_labels[i.edit], Step.REVIEW, i.edit) for i in items if not i.number]
+    fixed = () if views.journey.returning else (CHOICES, PROFILE)  # asked once, in round 1
     keyboard = [
-        *([button(edit_labels[target], Step.REVIEW, target)] for target in (CHOICES, PROFILE)),
+        *([button(edit_labels[target], Step.REVIEW, target)] for target in fixed),
         *rows(numbers, 3),
-        others,
+        *([others] if others else []),
         [button(_("✅ Done") if submitted else _("✅ Submit"), Step.REVIEW, SUBMIT)],
     ]
     return InlineKeyboardMarkup(keyboard)
@@ -148,7 +156,13 @@ class Review(StepKind):
         if respondent is None:
             return None
         if tap.value == SUBMIT:
-            await turn.repo.submit(turn.p.user_id, respondent, now=turn.now)
+            await turn.repo.submit(
+                turn.p.user_id,
+                respondent,
+                round=turn.p.round,
+                returning=turn.p.returning,
+                now=turn.now,
+            )
             return Move(Step.DONE)
         group = turn.journey.edit_group(tap.value)
         return Move(group[0], editing=True) if group else None
@@ -218,5 +232,34 @@ def data_report(
         "",
     ]
     blocks = screen(views, answers, full=True).blocks[1:-1] if p.respondent_id is not None else ()
-    lines.extend(html.unescape(TAG.sub("", block)) + "\n" for block in blocks)
+    lines.extend(_plain(block) + "\n" for block in blocks)
     return "\n".join(lines)
+
+
+def round_report(
+    views: Views,
+    number: int,
+    answers: dict[str, Answer],
+    entry: tuple[str | None, str | None, str | None],
+    *,
+    zone: tzinfo,
+) -> str:
+    """A later round in the /mydata report: when they were invited, began and submitted, and
+    their answers of the round (`views`: of the later rounds' journey)."""
+    _ = views._
+    invited, started, completed = (views.moment(moment, zone) for moment in entry)
+    blocks = screen(views, answers, full=True, number=number).blocks[:-1] if answers else ()
+    lines = [
+        "",
+        _("Round {round}: invited {invited} · began {started} · submitted {completed}").format(
+            round=number, invited=invited, started=started, completed=completed
+        ),
+        "",
+    ]
+    lines.extend(_plain(block) + "\n" for block in blocks)
+    return "\n".join(lines)
+
+
+def _plain(block: str) -> str:
+    """A screen's block as plain text."""
+    return html.unescape(TAG.sub("", block))

@@ -32,19 +32,31 @@ class Stance(StepKind):
         item = views.journey.item_of(step)
         assert item is not None and item.conclusion is not None and item.number is not None
         answer = answers.get(item.id)
-        prompt = _("How far do you agree with this conclusion?")
+        feedback = views.feedback_block(item.id)
+        question = (
+            _("How far do you agree with this conclusion now?")
+            if feedback is not None
+            else _("How far do you agree with this conclusion?")
+        )
         note = item.conclusion.change_note
-        # "You said, we did": to someone whose answer was given against an earlier version.
-        if (
-            note is not None
-            and answer is not None
-            and (answer.content_version < views.content.version)
+        changed = None
+        # "You said, we did": to someone whose answer was given against an earlier version,
+        # and to everyone back for a later round, which the team revised with their comments.
+        if note is not None and (
+            feedback is not None
+            or (answer is not None and answer.content_version < views.content.version)
         ):
             changed = _("What changed: {note}").format(note=note(views.language))
-            prompt = f"{changed}\n\n{prompt}"
-        text = (
-            f"{views.conclusion_header(item.number)}\n\n"
-            f"{item.conclusion.text(views.language)}\n\n<i>{prompt}</i>"
+        if feedback is None:
+            asked = [f"<i>{changed}\n\n{question}</i>" if changed else f"<i>{question}</i>"]
+        else:  # the group's answers and their own, right above the scale
+            asked = [*([f"<i>{changed}</i>"] if changed else []), feedback, f"<i>{question}</i>"]
+        text = "\n\n".join(
+            (
+                views.conclusion_header(item.number),
+                item.conclusion.text(views.language),
+                *asked,
+            )
         )
         stored = str(answer.stance) if answer and answer.stance is not None else None
         keyboard = [
@@ -77,7 +89,12 @@ class Stance(StepKind):
             return None
         version = turn.services.content.version
         await turn.repo.save_stance(
-            turn.p.respondent_id, item, stance, version=version, now=turn.now
+            turn.p.respondent_id,
+            item,
+            stance,
+            round=turn.p.round,
+            version=version,
+            now=turn.now,
         )
         return next_of(turn, tap.step)
 
