@@ -5,7 +5,7 @@ A synthetic database of 16,667 respondents who answered the six conclusions (100
 in round 1, 10,000 of them submitted and asked for news. `open_round` is timed as /round start
 runs it (one transaction: the round, the carried-over, the entries, the outbox rows). Then
 1,000 of the invited take up the round, and each one's first screen is built as the bot builds
-it: their record read, the feedback (the round's shares, counted once a minute, and their own
+it: their record read, the feedback (the round's shares, counted once per round, and their own
 earlier answers), the screen rendered. Last, the same taps through the real Application, for
 the whole update's cost.
 """

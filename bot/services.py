@@ -12,7 +12,6 @@ from __future__ import annotations
 import gettext
 import logging
 import sqlite3
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -31,8 +30,6 @@ from bot.storage.records import Participant, Round
 from bot.storage.repository import Repository
 
 logger = logging.getLogger(__name__)
-
-SHARES_FOR = 60.0  # seconds a round's shares are kept: a closed round changes only by a /delete
 
 
 def utc_now() -> datetime:
@@ -57,8 +54,9 @@ class Services:
     open: bool = True
     packs_building: int = 0  # export packs being written: a purge waits until they are done
     round: Round = field(default_factory=lambda: Round(1, None, "", None))  # the current one
-    # Each round's shares, counted once a minute at most rather than once per screen.
-    shares: dict[int, tuple[float, dict[str, Shares]]] = field(default_factory=dict)
+    # Each earlier round's shares, counted once: a closed round changes only when someone
+    # withdraws (/delete clears this) or the next round opens (/round start does).
+    shares: dict[int, dict[str, Shares]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.returning = Journey(self.content, returning=True)
@@ -94,14 +92,11 @@ class Services:
         return Feedback(number, await self.round_shares(number - 1), own, self.settings.min_group)
 
     async def round_shares(self, number: int) -> dict[str, Shares]:
-        """How round `number` answered each item (`Shares`), counted at most once a minute."""
-        now = time.monotonic()
-        cached = self.shares.get(number)
-        if cached is None or now - cached[0] > SHARES_FOR:
+        """How round `number` (an earlier, closed one) answered each item (`Shares`)."""
+        if number not in self.shares:
             counts = await self.repo.round_stances(number)
-            cached = (now, {item: Shares.of(stances) for item, stances in counts.items()})
-            self.shares[number] = cached
-        return cached[1]
+            self.shares[number] = {item: Shares.of(stances) for item, stances in counts.items()}
+        return self.shares[number]
 
     async def load(self) -> None:
         """Read roles, team chats, the open switch and the newest published content version

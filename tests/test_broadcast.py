@@ -29,8 +29,8 @@ def people(bot: Harness, *rows: tuple[int, str, str, str, str, int]) -> None:
             )
             connection.execute(
                 "INSERT INTO respondents (user_id, consented_at, consent_version, wants_news,"
-                " stakeholder_group, started_at) VALUES (?, ?, 1, ?, ?, ?)",
-                (user, moment, news, group, moment),
+                " stakeholder_group, started_at, completed_at) VALUES (?, ?, 1, ?, ?, ?, ?)",
+                (user, moment, news, group, moment, moment if status == "submitted" else None),
             )
     connection.close()
 

@@ -362,7 +362,8 @@ async def test_a_round_on_the_revised_document_shows_what_changed(bot: Harness) 
     await bot.tap(ADMIN, bot.offered(ADMIN)[0])  # Publish version 4: five conclusions
     texts = await open_round(bot)
     assert "Open round 2 on content version 4?" in texts[0]
-    assert "⚠️" not in texts[0]
+    assert "answered on this version already" not in texts[0]
+    assert "⚠️ Conclusions were added or removed since the version round 1" in texts[0]
     await pump(bot)
     await bot.tap(person, "c:round:2")
     screen = bot.last(person).text
@@ -402,3 +403,43 @@ async def test_the_shares_shown_are_the_exports(bot: Harness, tmp_path: Path) ->
         exported = (row["agree"], row["neutral"], row["disagree"])
         for percent, share in zip((agree, neutral, disagree), exported, strict=True):
             assert abs(percent - 100 * float(share)) < 1, (row, shown[row["item"]])
+
+
+async def test_an_admin_answering_is_as_closed_as_anyone(bot: Harness) -> None:
+    daytime(bot)
+    await submit_first_round(bot, ADMIN, 4)
+    await bot.send(ADMIN, "/round close")
+    await bot.tap(ADMIN, f"r:close:1:{bot.content.version}")
+    await bot.send(ADMIN, "/start")  # a command: the admin's, it passes
+    calls = await bot.tap(ADMIN, "c:rev:c1")
+    assert "Round 1 of the Creative Spark consultation has closed" in calls[-1].text
+    assert await current(bot, ADMIN) == "rev"
+    assert "Round 1 · closed" in (await bot.send(ADMIN, "/round"))[-1].text  # team work passes
+
+
+async def test_taking_part_again_keeps_someone_among_those_who_submitted(bot: Harness) -> None:
+    daytime(bot)
+    person = Person(59_200)
+    await submit_first_round(bot, person, 4)
+    await open_round(bot)
+    await pump(bot)
+    await bot.tap(person, "c:round:2")
+    assert (await bot.repo.audience("submitted"), await bot.repo.audience("unfinished")) == (1, 0)
+    await bot.send(person, "/start")
+    await bot.tap(person, "c:resume:over")
+    assert "Erase your answers of round 2" in bot.last(person).text
+    await bot.tap(person, "c:resume:wipe")
+    number = await bot.number(person)
+    assert len(await bot.repo.answers(number, round=1)) > 6  # round 1 stays whole
+    for step in range(1, len(bot.content.conclusions) + 1):
+        await bot.tap(person, f"c:s{step}:3")
+        await bot.tap(person, f"c:m{step}:_none")
+    await bot.tap(person, "c:rev:_submit")
+    revised_before = bot.db("SELECT revised_at FROM respondents WHERE id = ?", number)
+    await bot.send(person, "/start")
+    await bot.tap(person, "c:rev:c1")
+    await bot.tap(person, "c:s1:5")
+    assert bot.db(
+        "SELECT revised_at IS NOT NULL FROM round_entries WHERE respondent_id = ?", number
+    ) == [(1,)]
+    assert bot.db("SELECT revised_at FROM respondents WHERE id = ?", number) == revised_before

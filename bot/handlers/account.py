@@ -117,7 +117,7 @@ async def mydata_command(update: Update, context: BotContext) -> None:
     services, p = context.services, turn.p
     facts = await services.repo.stored_facts(p.user_id)
     zone = services.settings.zone
-    entries: dict[int, tuple[str | None, str | None, str | None]] = {}
+    entries: dict[int, tuple[str | None, str | None, str | None, str | None]] = {}
     first, answers = p.round, {}
     if p.respondent_id is not None:
         entries = await services.repo.round_entries(p.respondent_id)

@@ -15,7 +15,7 @@ from bot.commands import WHILE_CLOSED
 from bot.handlers.account import DELETE_DATA
 from bot.handlers.team import Locale, may_see_results, refuse
 from bot.jobs.packs import ADHOC, build_pack, prune_adhoc, send_pack
-from bot.services import BotContext
+from bot.services import BotContext, Services
 from bot.stats import collect, format_stats
 
 logger = logging.getLogger(__name__)
@@ -297,19 +297,33 @@ def _still_allowed(text: str, username: str | None) -> bool:
     return addressed and command.lower() in WHILE_CLOSED
 
 
+async def _team_work(update: Update, services: Services, admin: int) -> bool:
+    """Whether an admin's update runs the consultation rather than answers it: a command, a
+    team button (not the journey's `c:`), a content file, or what a broadcast draft asks."""
+    message, query = update.message, update.callback_query
+    if query is not None:
+        return not (query.data or "").startswith("c:")
+    if message is None:
+        return False  # an edit: of a comment, at most
+    if (message.text or "").startswith("/") or message.document is not None:
+        return True
+    return bool(message.text or message.photo) and await services.repo.draft(admin) is not None
+
+
 async def closed_gate(update: Update, context: BotContext) -> None:
     """Runs first: while closed (the consultation, or its current round), respondents are
     thanked and nothing they send is stored.
 
     Their data rights stay (/mydata, /delete, /stop, which never create anyone); everything
-    else, /help and /language too, is answered with thanks. Admins and groups pass.
+    else, /help and /language too, is answered with thanks. Groups pass; so do admins running
+    the consultation (`_team_work`), but an admin's own answers are as closed as anyone's.
     """
     services = context.services
     chat, user = update.effective_chat, update.effective_user
     accepting = services.open and services.round.open
     if accepting or chat is None or chat.type != ChatType.PRIVATE or user is None:
         return
-    if services.is_admin(user.id):
+    if services.is_admin(user.id) and await _team_work(update, services, user.id):
         return
     message = update.message
     if message and message.text and _still_allowed(message.text, context.bot.username):

@@ -9,17 +9,19 @@ returning respondent's tap on *Take part* starts the round's journey
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import logging
 import re
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest
 
-from bot.content import LANGUAGES
+from bot.content import LANGUAGES, ContentError, load_content_text
 from bot.handlers.team import Locale, refuse
 from bot.handlers.views import Screen, Views, button
 from bot.i18n import LANGUAGE_NAMES, format_number, translator
@@ -68,7 +70,8 @@ def invitation_screen(views: Views, number: int) -> Screen:
 
 
 async def _team(update: Update, context: BotContext) -> bool:
-    """Whether an admin asks, in a private chat (the refusal sent otherwise)."""
+    """Whether an admin asks (the refusal sent otherwise), in a private chat or a team chat:
+    /round shows counts only, nobody's answers."""
     user, chat = update.effective_user, update.effective_chat
     if user is None or chat is None or not context.services.is_admin(user.id):
         await refuse(update, context)
@@ -131,8 +134,15 @@ async def status_text(services: Services, locale: Locale) -> str:
         _("Round {round} · {state} · since {since}").format(
             round=current.number, state=state, since=since
         ),
-        _("Content version: {version}").format(version=services.content.version),
     ]
+    if current.content_version is not None and current.content_version != services.content.version:
+        lines.append(
+            _("Opened on content version {opened}; version {version} is running now.").format(
+                opened=current.content_version, version=services.content.version
+            )
+        )
+    else:
+        lines.append(_("Content version: {version}").format(version=services.content.version))
     if current.number > 1:
         lines.append(
             _(
@@ -201,6 +211,14 @@ async def _preview_start(context: BotContext, chat_id: int, locale: Locale) -> N
                 "then open the round."
             ).format(round=current.number)
         )
+    if answered_on is not None and await _renumbered(services, answered_on):
+        lines.append(
+            _(
+                "⚠️ Conclusions were added or removed since the version round {round} was "
+                "answered on: each conclusion is shown beside the earlier answers to the "
+                "conclusion with the same number."
+            ).format(round=current.number)
+        )
     lines.append(count)
     for language in LANGUAGES:
         lines += ["", f"[{LANGUAGE_NAMES[language]}]", invitation_text(language, following)]
@@ -209,6 +227,22 @@ async def _preview_start(context: BotContext, chat_id: int, locale: Locale) -> N
         _("Open round {round}").format(round=following), "start", following, version, locale
     )
     await _send(context, chat_id, "\n".join(lines), keyboard)
+
+
+async def _renumbered(services: Services, answered_on: int) -> bool:
+    """Whether the running version has other conclusions than `answered_on` had (compared by
+    their ids, conclusion-1 ...: a number now names another statement)."""
+    if answered_on == services.content.version:
+        return False
+    text = await services.repo.content_text(answered_on)
+    if text is None:  # the file it was answered on is not kept: nothing to compare
+        return False
+    try:
+        earlier = await asyncio.to_thread(load_content_text, text, Path(f"version {answered_on}"))
+    except ContentError:  # a rule newer than the file: it cannot be compared
+        return False
+    ids = [c.id for c in services.content.conclusions]
+    return ids != [c.id for c in earlier.conclusions]
 
 
 def _confirm(

@@ -341,10 +341,19 @@ class Views:
         )
 
     def confirm_start_over(self) -> Screen:
-        """The question before every answer is erased."""
+        """The question before every answer is erased (of the round, in a later round's
+        journey: the earlier rounds' stay)."""
         _ = self._
+        question = (
+            _(
+                "Erase your answers of round {round} and start it again from the first "
+                "conclusion? Your answers of earlier rounds stay."
+            ).format(round=self.p.round)
+            if self.journey.returning
+            else _("Erase all your answers and start again from the first question?")
+        )
         return Screen(
-            (_("Erase all your answers and start again from the first question?"),),
+            (question,),
             InlineKeyboardMarkup(
                 [
                     [button(_("Yes, start over"), Pseudo.RESUME, WIPE)],

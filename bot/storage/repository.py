@@ -91,10 +91,12 @@ def _audience_sql(audience: str) -> tuple[str, tuple[object, ...]]:
     kind, _, value = audience.partition(":")
     if kind == "all":
         return "1", ()
+    # Submitted: at least once (someone answering a later round stays among them); unfinished:
+    # never submitted yet.
     if kind == "submitted":
-        return "u.status = 'submitted'", ()
+        return "r.completed_at IS NOT NULL", ()
     if kind == "unfinished":
-        return "u.status = 'in_progress'", ()
+        return "u.status = 'in_progress' AND r.completed_at IS NULL", ()
     column = {"language": "u.language", "group": "r.stakeholder_group", "source": "u.source"}
     if kind in column and value:
         return f"{column[kind]} = ?", (value,)
@@ -509,7 +511,7 @@ class Repository:
         the active ones first, each group in the order registered."""
         rows = await self._rows(
             "SELECT s.code, s.label, s.retired_at IS NOT NULL, count(u.user_id),"
-            " count(r.id), count(CASE WHEN u.status = 'submitted' THEN 1 END)"
+            " count(r.id), count(r.completed_at)"  # submitted, whatever a later round's state
             " FROM sources AS s"
             " LEFT JOIN users AS u ON u.source = s.code"
             " LEFT JOIN respondents AS r ON r.user_id = u.user_id"
@@ -590,10 +592,17 @@ class Repository:
             " AND answered_at IS NOT NULL",
             (respondent_id, round, item),
         )
-        if revised:
+        if revised:  # the time goes to the round's record: a later round's, or the first's
             await self._defer(
-                "UPDATE respondents SET revised_at = ? WHERE id = ? AND completed_at IS NOT NULL",
-                (moment, respondent_id),
+                "UPDATE round_entries SET revised_at = ? WHERE respondent_id = ? AND round = ?"
+                " AND completed_at IS NOT NULL",
+                (moment, respondent_id, round),
+            )
+            await self._defer(
+                "UPDATE respondents SET revised_at = ? WHERE id = ? AND completed_at IS NOT NULL"
+                " AND NOT EXISTS (SELECT 1 FROM round_entries WHERE respondent_id = ?"
+                " AND round = ? AND started_at IS NOT NULL)",
+                (moment, respondent_id, respondent_id, round),
             )
 
     async def save_stance(
@@ -1316,14 +1325,14 @@ class Repository:
 
     async def round_entries(
         self, respondent_id: int
-    ) -> dict[int, tuple[str | None, str | None, str | None]]:
-        """The respondent's later rounds: round -> (invited, started, submitted)."""
+    ) -> dict[int, tuple[str | None, str | None, str | None, str | None]]:
+        """The respondent's later rounds: round -> (invited, started, submitted, revised)."""
         rows = await self._rows(
-            "SELECT round, invited_at, started_at, completed_at FROM round_entries"
+            "SELECT round, invited_at, started_at, completed_at, revised_at FROM round_entries"
             " WHERE respondent_id = ? ORDER BY round",
             (respondent_id,),
         )
-        return {int(number): (invited, started, done) for number, invited, started, done in rows}
+        return {int(row[0]): (row[1], row[2], row[3], row[4]) for row in rows}
 
     async def answer_rounds(self, respondent_id: int) -> list[int]:
         """The rounds the respondent has answers in, the first first."""
@@ -1381,6 +1390,11 @@ class Repository:
             " ORDER BY version DESC"
         )
         return [(int(v), str(at), int(by)) for v, at, by in rows]
+
+    async def content_text(self, version: int) -> str | None:
+        """The file of a published version, or None."""
+        row = await self._row("SELECT text FROM content_versions WHERE version = ?", (version,))
+        return None if row is None else str(row[0])
 
     async def publish_content(self, version: int, text: str, *, by: int, now: datetime) -> None:
         """Keep a published content file."""

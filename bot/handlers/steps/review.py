@@ -240,19 +240,23 @@ def round_report(
     views: Views,
     number: int,
     answers: dict[str, Answer],
-    entry: tuple[str | None, str | None, str | None],
+    entry: tuple[str | None, str | None, str | None, str | None],
     *,
     zone: tzinfo,
 ) -> str:
-    """A later round in the /mydata report: when they were invited, began and submitted, and
-    their answers of the round (`views`: of the later rounds' journey)."""
+    """A later round in the /mydata report: when they were invited, began, submitted and last
+    changed an answer after that, and their answers of the round (`views`: of the later
+    rounds' journey)."""
     _ = views._
-    invited, started, completed = (views.moment(moment, zone) for moment in entry)
+    invited, started, completed, revised = (views.moment(moment, zone) for moment in entry)
     blocks = screen(views, answers, full=True, number=number).blocks[:-1] if answers else ()
     lines = [
         "",
-        _("Round {round}: invited {invited} · began {started} · submitted {completed}").format(
-            round=number, invited=invited, started=started, completed=completed
+        _(
+            "Round {round}: invited {invited} · began {started} · submitted {completed} · "
+            "changed after submitting {revised}"
+        ).format(
+            round=number, invited=invited, started=started, completed=completed, revised=revised
         ),
         "",
     ]

@@ -26,6 +26,7 @@ CREATE TABLE round_entries (
     invited_at       TEXT,                      -- NULL: came back unasked (no news wanted)
     started_at       TEXT,
     completed_at     TEXT,                      -- the first submit of the round, set once
+    revised_at       TEXT,                      -- the last change after that submit
     PRIMARY KEY (respondent_id, round)
 ) WITHOUT ROWID;
 
