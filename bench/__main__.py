@@ -14,7 +14,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import broadcast, export, hostile, langid, rounds, startup, updates
+from bench import broadcast, export, groups, hostile, langid, rounds, startup, updates
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results.json"
@@ -43,6 +43,8 @@ GOALS = {
     "hostile_errors": ("0", lambda v: v == 0),
     "rounds_screen_ms": ("≤ 2 ms", lambda v: v <= 2),
     "rounds_invite_s": ("≤ 5 s", lambda v: v <= 5),
+    "groups_s": ("≤ 10 s", lambda v: v <= 10),
+    "groups_peak_mb": ("≤ 500 MB", lambda v: v <= 500),
 }
 LABELS = {
     "updates_per_s": "updates handled per second, 1,000 respondents interleaved, real SQLite",
@@ -115,6 +117,13 @@ LABELS = {
     "rounds_tap_median_ms": "rounds: a stance tapped in round 2 through the Application, median "
     "(ms)",
     "rounds_tap_p99_ms": "rounds: the same, p99 (ms)",
+    "groups_respondents": "opinion groups: respondents who submitted (synthetic)",
+    "groups_k": "opinion groups: groups found (k by silhouette)",
+    "groups_s": "opinion groups: reading the stances and grouping them (s)",
+    "groups_peak_mb": "opinion groups: peak memory of the process doing it (MB)",
+    "groups_command_s": "opinion groups: `python -m bot stats --groups` start to answer, as "
+    "/stats groups runs it (s)",
+    "groups_command_lines": "opinion groups: lines of its answer",
 }
 
 
@@ -126,6 +135,7 @@ SUITES = {
     "broadcast": broadcast.run,
     "startup": startup.run,
     "rounds": rounds.run,
+    "groups": groups.run,
 }
 
 

@@ -199,8 +199,26 @@ def cmd_stats(args: argparse.Namespace) -> None:
 
     settings = _settings()
     database = _database(args, settings)
-    text = format_stats(collect(database), _running_content(settings, database), args.language)
+    content = _running_content(settings, database)
+    if args.groups:
+        print("\n".join(_groups_lines(database, content, args.language)))
+        return
+    text = format_stats(collect(database), content, args.language)
     print(html.unescape(re.sub(r"<[^>]+>", "", text)))
+
+
+def _groups_lines(database: Path, content: Content, language: str) -> list[str]:
+    """The opinion groups of the newest round enough people submitted, described in
+    `language` (/stats groups runs this in a child process: scikit-learn stays out of the bot)."""
+    from bot.opinion import describe, opinion_groups  # noqa: PLC0415 - numpy, scikit-learn
+    from bot.storage.reports import export_connection  # noqa: PLC0415 - the same
+
+    connection = export_connection(database, lambda utc: utc)
+    try:
+        matrix, groups = opinion_groups(connection, content)
+    finally:
+        connection.close()
+    return describe(matrix, groups, content, language)
 
 
 def cmd_check_content(args: argparse.Namespace) -> None:
@@ -317,6 +335,9 @@ def main(argv: list[str] | None = None) -> None:
     stats = commands.add_parser("stats", help="the statistics /stats shows")
     stats.add_argument("--db", help="the database (default: BOT_DB)")
     stats.add_argument("--language", default="en", choices=["kk", "ru", "en"])
+    stats.add_argument(
+        "--groups", action="store_true", help="the opinion groups instead (/stats groups)"
+    )
     stats.set_defaults(func=cmd_stats)
     check = commands.add_parser("check-content", help="validate a content file")
     check.add_argument("file", nargs="?", help="the file (default: the bundled content)")

@@ -12,7 +12,12 @@ The pack, in one folder:
   the newest round with answers; `chart-rounds-<language>.png` (once a second round has
   answers): the distribution per conclusion round by round; `chart-sectors-<language>.png`,
   `chart-markets-<language>.png`: how many chose each option;
-- `summary-kk.txt`, `summary-ru.txt`, `summary-en.txt`: a few lines for a chat;
+- `opinion_groups.csv` (and its sheet): the opinion groups (bot.groups) of the newest round
+  at least 20 people submitted, one row per group shown, the header alone when there are none;
+  `opinion_map-<language>.png`, with `opinion_map.png` the English one: everyone on the first
+  two components, coloured by group;
+- `summary-kk.txt`, `summary-ru.txt`, `summary-en.txt`: a few lines for a chat, the opinion
+  groups among them;
 - `voice/`: the voice comments, named as `comment_audio` says, fetched from Telegram by the
   bot or the command line from the list the export leaves (VOICE_LIST).
 
@@ -22,6 +27,7 @@ however many answers there are; the smaller files go through pandas DataFrames.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import math
 import shutil
@@ -40,8 +46,18 @@ import numpy as np
 import pandas as pd
 
 from bot.content import LANGUAGES, Content, MultiQuestion, load_content_text
+from bot.groups import DISTINCT_BY, MIN_RESPONDENTS, MIN_SHOWN, Groups
 from bot.i18n import N_, translator
 from bot.journey.items import items
+from bot.opinion import (
+    FEWEST_COUNTED,
+    NOT_GIVEN,
+    PROFILE_FIELDS,
+    counted,
+    describe,
+    opinion_groups,
+    profile_mix,
+)
 from bot.pii import redact
 from bot.rounds import CONSENSUS_IQR, CONSENSUS_SHARE, Shares, changed
 from bot.stats import CONSENSUS_MARK, CONSENSUS_TERMS, consensus_rule
@@ -49,6 +65,7 @@ from bot.storage.backup import backup
 from bot.storage.reports import (
     VOICE_LIST,
     ItemTally,
+    StanceMatrix,
     answer_rows,
     answered_rounds,
     choices,
@@ -83,6 +100,8 @@ ROUNDS_COLUMNS = (
     "consensus", "changed",
 )  # fmt: skip
 SHARE_DECIMALS = 4  # rounds.csv's figures: shares 0-1, medians and ranges
+PROFILE_COLUMNS = ("stakeholder_groups", "regions", "languages")  # PROFILE_FIELDS' mixes
+MEAN_DECIMALS = 2  # opinion_groups.csv's mean stances, as summary.csv's mean_stance
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 FORMULA_FIRST = frozenset(FORMULA_STARTS)
 QUOTED = ('"', ",", ";", "\t", "\n", "\r")  # a CSV field holding one of these is quoted
@@ -485,6 +504,48 @@ def rounds_frame(
     return frame
 
 
+def opinion_columns(content: Content) -> list[str]:
+    """opinion_groups.csv's columns: a mean per conclusion of `content`."""
+    means = [f"mean_{conclusion.id}" for conclusion in content.conclusions]
+    return ["group", "size", *means, "distinct", "consensus", *PROFILE_COLUMNS, "round"]
+
+
+def opinion_frame(
+    matrix: StanceMatrix | None, groups: Groups | None, content: Content
+) -> pd.DataFrame:
+    """One row per opinion group shown: its size, its mean stance per conclusion, the
+    conclusions that set it apart and those every group shares a side of (items,
+    `;`-separated), its profile mix (counts under 5 as "<5"), the round; no rows without
+    groups. Nobody is named: a group is its letter."""
+    columns = opinion_columns(content)
+    records: list[dict[str, Any]] = []
+    if matrix is not None and groups is not None:
+        ids = [conclusion.id for conclusion in content.conclusions]
+        shared = ";".join(ids[index] for index in groups.consensus)
+        for group in groups.groups:
+            record: dict[str, Any] = {"group": group.name, "size": group.size}
+            record |= {
+                f"mean_{item}": round(mean, MEAN_DECIMALS)
+                for item, mean in zip(ids, group.means, strict=True)
+            }
+            record |= {
+                "distinct": ";".join(ids[index] for index in group.distinct),
+                "consensus": shared,
+                "round": matrix.round,
+            }
+            for column, field in zip(PROFILE_COLUMNS, PROFILE_FIELDS, strict=True):
+                record[column] = "; ".join(
+                    f"{code} {counted(count)}" for code, count in profile_mix(matrix, group, field)
+                )
+            records.append(record)
+    frame = pd.DataFrame(records, columns=columns)
+    for column in ("size", "round"):
+        frame[column] = pd.array(frame[column], dtype="Int64")
+    for column in columns[2 : 2 + len(content.conclusions)]:
+        frame[column] = pd.to_numeric(frame[column], errors="raise").astype("float64")
+    return frame
+
+
 def _option_column(item: str, option: str) -> str:
     """respondents.csv's 0/1 column of an option: sector_music, market_china."""
     return f"{item[:-1]}_{option.replace('-', '_')}"
@@ -499,13 +560,15 @@ class Tables:
     people: dict[str, int]
     stance_respondents: int  # who gave a stance in the newest round: the stance chart's n
     any_stance: int  # who gave at least one stance in any round: the rounds chart's n
+    opinion: tuple[StanceMatrix | None, Groups | None] = (None, None)  # opinion_groups()
 
 
 def write_tables(
     database: Path, out: Path, content: Content, zone: tzinfo, offset: int | None
 ) -> Tables:
     """Write respondents.csv, summary.csv and rounds.csv from one read transaction of their
-    own."""
+    own, then find the opinion groups (in the process that writes them, while the other one
+    writes answers.csv)."""
     connection = export_connection(database, LocalTime(zone))
     try:
         connection.execute("BEGIN")
@@ -530,7 +593,13 @@ def write_tables(
     _write_frame(respondents, out / "respondents.csv")
     _write_frame(summary, out / "summary.csv")
     _write_frame(tables.rounds, out / "rounds.csv")
-    return tables
+    del respondents  # the opinion groups next, in the memory it held
+    connection = export_connection(database, LocalTime(zone))  # the same snapshot
+    try:
+        opinion = opinion_groups(connection, content)
+    finally:
+        connection.close()
+    return dataclasses.replace(tables, opinion=opinion)
 
 
 COLUMN_NOTES = {
@@ -561,7 +630,9 @@ COLUMN_NOTES = {
     "revised": "1 if the answer was changed after it was first completed",
     "round": "the round (1, 2, ...) the answer belongs to, kept apart from the other rounds'"
     " (see its coded values); summary.csv, rounds.csv: the round counted. In round 2 and later"
-    " a returning respondent answers the conclusions again, a newcomer the whole journey",
+    " a returning respondent answers the conclusions again, a newcomer the whole journey;"
+    f" opinion_groups.csv: the round grouped, the newest that {MIN_RESPONDENTS} or more"
+    " respondents submitted",
     "consented_at": "when consent was given",
     "consent_version": "content version of the consent text agreed to",
     "started_at": "when the respondent started",
@@ -594,10 +665,26 @@ COLUMN_NOTES = {
     "neutral": "rounds.csv: the share (0 to 1) of the stances that are 3",
     "disagree": "rounds.csv: the share (0 to 1) of the stances that are 1 or 2",
     "consensus": f"rounds.csv: 1 when agree or disagree is {CONSENSUS_SHARE:.2f} or more and iqr"
-    f" is {CONSENSUS_IQR:g} or less, else 0",
+    f" is {CONSENSUS_IQR:g} or less, else 0; opinion_groups.csv: the conclusions (items,"
+    " ';'-separated, the same on every row) on which every group shown has a majority on the"
+    " same side: more than half of its stances 4-5, or more than half 1-2 (skips not counted)",
     "changed": "rounds.csv: from round 2, the share (0 to 1) of those who gave a stance on the"
     " conclusion in the round before and in this one whose stance differs; empty in round 1"
     " and when nobody gave both",
+    "group": "opinion_groups.csv: the opinion group, A, B, ... from the largest (principal"
+    " components and k-means on the stances of those who submitted the round; see the README,"
+    f' "Opinion groups: the method"); groups under {MIN_SHOWN} people are not shown',
+    "size": "opinion_groups.csv: respondents in the group",
+    "mean_conclusion-N": "opinion_groups.csv: the group's mean stance on conclusion N, a skip"
+    " counted as the conclusion's mean over everyone grouped",
+    "distinct": "opinion_groups.csv: the conclusions (items, ';'-separated) on which the"
+    f" group's mean differs from everyone else's by {DISTINCT_BY:g} points or more, the largest"
+    " gap first, at most three",
+    "stakeholder_groups": "opinion_groups.csv: how many of the group are in each stakeholder"
+    " group (codes as stakeholder_group), '; '-separated, the most first; a count under"
+    f" {FEWEST_COUNTED} is written <{FEWEST_COUNTED}; {NOT_GIVEN}: not given",
+    "regions": "opinion_groups.csv: the same for region",
+    "languages": "opinion_groups.csv: the same for language",
 }
 # The labels of the columns rounds brought, in kk, ru and en.
 COLUMN_LABELS = {
@@ -643,6 +730,38 @@ COLUMN_LABELS = {
         "kk": "Көзқарасын өзгерткендердің үлесі",
         "ru": "Доля изменивших отношение",
         "en": "Share who changed their stance",
+    },
+    # opinion_groups.csv
+    "group": {"kk": "Пікір тобы", "ru": "Группа мнений", "en": "Opinion group"},
+    "size": {
+        "kk": "Топтағы респонденттер саны",
+        "ru": "Число респондентов в группе",
+        "en": "Respondents in the group",
+    },
+    "mean_conclusion-N": {
+        "kk": "Топтың N-қорытындыға орташа көзқарасы",
+        "ru": "Средняя оценка группы по выводу N",
+        "en": "The group's mean stance on conclusion N",
+    },
+    "distinct": {
+        "kk": "Топты өзгелерден ерекшелейтін қорытындылар",
+        "ru": "Выводы, по которым группа отличается от остальных",
+        "en": "Conclusions that set the group apart",
+    },
+    "stakeholder_groups": {
+        "kk": "Топтағы қатысушылар топтарының құрамы",
+        "ru": "Состав группы по группам участников",
+        "en": "The group's stakeholder groups",
+    },
+    "regions": {
+        "kk": "Топтың өңірлер бойынша құрамы",
+        "ru": "Состав группы по регионам",
+        "en": "The group's regions",
+    },
+    "languages": {
+        "kk": "Топтың тілдер бойынша құрамы",
+        "ru": "Состав группы по языкам",
+        "en": "The group's languages",
     },
 }
 CONSENSUS_LABELS = {
@@ -753,7 +872,7 @@ def _cell(value: Any, *, numeric: bool = False) -> Any:
 
 
 NUMERIC_COLUMNS = NUMERIC_ANSWERS | {
-    "consent_version", "wants_news", "first_round", *SUMMARY_COUNTS, *ROUNDS_COLUMNS[1:],
+    "consent_version", "wants_news", "first_round", *SUMMARY_COUNTS, *ROUNDS_COLUMNS[1:], "size",
 }  # fmt: skip
 DATE_COLUMNS = frozenset(
     {"answered_at", "consented_at", "started_at", "completed_at", "revised_at"}
@@ -766,7 +885,9 @@ SAMPLE_ROWS = 100_000  # answers read to size the answer sheet's columns (it is 
 
 def _numeric_column(name: str) -> bool:
     """Whether a column holds numbers (read back from CSV as text)."""
-    return name in NUMERIC_COLUMNS or name.startswith(("stance_", "sector_", "market_"))
+    return name in NUMERIC_COLUMNS or name.startswith(
+        ("stance_", "sector_", "market_", "mean_conclusion-")
+    )
 
 
 def _excel_date(text: str) -> float | None:
@@ -1193,15 +1314,93 @@ def write_charts(
     return paths
 
 
+GROUP_COLOURS = ("#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e")  # A-E
+HIDDEN_COLOUR = "#a6a6a6"  # those in groups too small to show
+OPINION_MAP = "opinion_map.png"  # the contract's name: the English map
+
+
+def opinion_figure(groups: Groups, *, round: int, language: str, day: date) -> Any:
+    """Everyone grouped, on the first two components (each axis with its share of the
+    variance), coloured by group, each group's letter at its centre; those in groups too small
+    to show grey. No point is labelled: nothing tells who is who."""
+    from matplotlib import patheffects  # noqa: PLC0415 - the charts only
+
+    plt = _pyplot()
+    _ = translator(language).gettext
+    figure, axes = plt.subplots(figsize=(8, 6.5), dpi=CHART_DPI)
+    points, labels = groups.points, groups.labels
+    many = groups.respondents > 1_000
+    dots = {
+        "s": float(np.clip(4_000 / groups.respondents, 2, 36)), "alpha": 0.25 if many else 0.6,
+        "linewidths": 0, "rasterized": True,
+    }  # fmt: skip
+    hidden = labels == ""
+    if hidden.any():
+        axes.scatter(
+            points[hidden, 0], points[hidden, 1], color=HIDDEN_COLOUR, **dots,
+            label=_("Not shown, in groups under {least}: {count}").format(
+                least=MIN_SHOWN, count=groups.hidden
+            ),
+        )  # fmt: skip
+    for group, colour in zip(groups.groups, GROUP_COLOURS, strict=False):
+        where = labels == group.name
+        axes.scatter(
+            points[where, 0], points[where, 1], color=colour, **dots,
+            label=_("Group {name} ({count})").format(name=group.name, count=group.size),
+        )  # fmt: skip
+        centre = points[where].mean(axis=0)
+        axes.text(
+            centre[0], centre[1], group.name, ha="center", va="center", fontsize=15,
+            fontweight="bold", color=colour,
+            path_effects=[patheffects.withStroke(linewidth=3, foreground="white")],
+        )  # fmt: skip
+    first, second = groups.explained
+    axes.set_xlabel(
+        _("First component ({share} of the variance)").format(share=f"{first:.0%}"), fontsize=8
+    )
+    axes.set_ylabel(
+        _("Second component ({share} of the variance)").format(share=f"{second:.0%}"),
+        fontsize=8,
+    )
+    axes.tick_params(labelsize=7)
+    axes.set_aspect("equal", adjustable="datalim")  # distances as the components have them
+    title = f"{_('Opinion groups')} · {_round_name(language, round)}"
+    axes.set_title(f"{title}\n{_subtitle(language, day, groups.respondents)}", fontsize=10)
+    legend = axes.legend(loc="best", fontsize=8, frameon=False, markerscale=1.5)
+    for handle in legend.legend_handles:
+        handle.set_alpha(1)
+    figure.text(
+        0.5, 0.005, _("Each point is one respondent; points close together answered alike."),
+        ha="center", va="bottom", fontsize=7.5, color="#555555",
+    )  # fmt: skip
+    for side in ("top", "right"):
+        axes.spines[side].set_visible(False)
+    figure.tight_layout(rect=(0, 0.03, 1, 1))
+    return figure
+
+
+def write_opinion_maps(groups: Groups, out: Path, *, round: int, day: date) -> list[Path]:
+    """The opinion map per language, `opinion_map-<language>.png` as the stance charts are
+    named, and OPINION_MAP, the English one, as the pack's contract names it."""
+    paths = []
+    for language in LANGUAGES:
+        figure = opinion_figure(groups, round=round, language=language, day=day)
+        paths.append(_save(figure, out / f"opinion_map-{language}.png"))
+    paths.append(Path(shutil.copyfile(out / "opinion_map-en.png", out / OPINION_MAP)))
+    return paths
+
+
 def summary_text(
-    content: Content, people: dict[str, int], summary: pd.DataFrame, language: str
-) -> str:
+    content: Content, people: dict[str, int], summary: pd.DataFrame, language: str,
+    opinion: tuple[StanceMatrix | None, Groups | None] | None = None,
+) -> str:  # fmt: skip
     """A few lines for a chat: how many, how each conclusion fared in the newest round with
     answers (named when there are several), and which reached consensus in it.
 
     A conclusion's share agreeing is of the stances given on it (its n); skips are counted
     apart, and a conclusion nobody gave a stance on says so. Consensus is `Shares`', as in
-    rounds.csv; nothing is said of it before anyone gave a stance in the round.
+    rounds.csv; nothing is said of it before anyone gave a stance in the round. Then, given
+    `opinion` (bot.opinion's), the opinion groups' paragraph.
     """
     translation = translator(language)
     _ = translation.gettext
@@ -1250,6 +1449,8 @@ def summary_text(
                 _("No conclusion reached consensus in round {round}.").format(round=newest)
             )
         lines.append(consensus_rule(language))
+    if opinion is not None:
+        lines += ["", *describe(*opinion, content, language)]
     return "\n".join(lines) + "\n"
 
 
@@ -1304,6 +1505,9 @@ def build_pack(
         out / name for name in ("answers.csv", "respondents.csv", "summary.csv", "rounds.csv")
     ]
     files.append(_write_frame(codebook, out / "codebook.csv"))
+    opinion = tables.opinion
+    grouped = opinion_frame(*opinion, content)
+    files.append(_write_frame(grouped, out / "opinion_groups.csv"))
     csv_done = time.perf_counter()
     if xlsx:
         respondents = pd.read_csv(
@@ -1311,7 +1515,7 @@ def build_pack(
         )
         sheets = {
             "respondents": respondents, "summary": tables.summary, "rounds": tables.rounds,
-            "codebook": codebook,
+            "opinion_groups": grouped, "codebook": codebook,
         }  # fmt: skip
         files.append(write_xlsx(sheets, out / "answers.csv", out / "consultation.xlsx"))
     xlsx_done = time.perf_counter()
@@ -1322,10 +1526,14 @@ def build_pack(
                 respondents=tables.stance_respondents, everyone=tables.any_stance,
             )
         )  # fmt: skip
+        matrix, groups = opinion
+        if matrix is not None and groups is not None and groups.groups:
+            files.extend(write_opinion_maps(groups, out, round=matrix.round, day=_today(zone)))
     for language in LANGUAGES:
         path = out / f"summary-{language}.txt"
         path.write_text(
-            summary_text(content, tables.people, tables.summary, language), encoding="utf-8"
+            summary_text(content, tables.people, tables.summary, language, opinion),
+            encoding="utf-8",
         )
         files.append(path)
     done = time.perf_counter()

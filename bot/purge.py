@@ -117,6 +117,8 @@ def _rewrite_workbook(folder: Path) -> None:
     }
     if (folder / "rounds.csv").exists():  # packs made before rounds have none
         sheets["rounds"] = frame("rounds.csv", dtype=str)
+    if (folder / "opinion_groups.csv").exists():  # nor before opinion groups; it names nobody
+        sheets["opinion_groups"] = frame("opinion_groups.csv", dtype=str)
     sheets["codebook"] = frame("codebook.csv", dtype=str)
     partial = folder / f"{WORKBOOK}.partial.xlsx"
     write_xlsx(sheets, folder / "answers.csv", partial)

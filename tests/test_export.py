@@ -127,7 +127,7 @@ async def test_the_workbook_keeps_text_as_text(bot: Harness, tmp_path: Path) -> 
     write_pack(bot.settings.db, tmp_path, bot.content, zone=ALMATY, charts=False)
     with zipfile.ZipFile(tmp_path / "consultation.xlsx") as book:
         sheets = [n for n in book.namelist() if n.startswith("xl/worksheets/sheet")]
-        assert len(sheets) == 5  # answers, respondents, summary, rounds, codebook
+        assert len(sheets) == 6  # answers, respondents, summary, rounds, opinion_groups, codebook
         xml = "".join(book.read(name).decode() for name in sheets)
         strings = (
             book.read("xl/sharedStrings.xml").decode()

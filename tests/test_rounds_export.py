@@ -218,7 +218,14 @@ async def test_voice_files_of_two_rounds_have_names_of_their_own(
     assert list((folder / "voice").iterdir()) == []
     assert str(alice) not in {r["respondent"] for r in rows(folder / "answers.csv")}
     sheets = workbook(folder / "consultation.xlsx")  # written again, the rounds sheet too
-    assert list(sheets) == ["answers", "respondents", "summary", "rounds", "codebook"]
+    assert list(sheets) == [
+        "answers",
+        "respondents",
+        "summary",
+        "rounds",
+        "opinion_groups",
+        "codebook",
+    ]
     assert {c.kind for c in sheets["rounds"].rows_of("agree")} == {None}
 
 

@@ -258,7 +258,14 @@ async def test_the_workbook_is_ready_to_read(bot: Harness, tmp_path: Path) -> No
     await counted(bot)
     write_pack(bot.settings.db, tmp_path, bot.content, zone=ALMATY, charts=False)
     sheets = workbook(tmp_path / "consultation.xlsx")
-    assert list(sheets) == ["answers", "respondents", "summary", "rounds", "codebook"]
+    assert list(sheets) == [
+        "answers",
+        "respondents",
+        "summary",
+        "rounds",
+        "opinion_groups",
+        "codebook",
+    ]
     for name, sheet in sheets.items():
         assert sheet.frozen is not None, name
         assert (sheet.frozen["ySplit"], sheet.frozen["topLeftCell"]) == ("1", "A2"), name

@@ -6,6 +6,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime
+from html import escape
 
 from telegram import Update
 from telegram.constants import ChatType, ParseMode
@@ -14,7 +15,7 @@ from telegram.ext import ApplicationHandlerStop
 from bot.commands import WHILE_CLOSED
 from bot.handlers.account import DELETE_DATA
 from bot.handlers.team import Locale, may_see_results, refuse
-from bot.jobs.packs import ADHOC, build_pack, prune_adhoc, send_pack
+from bot.jobs.packs import ADHOC, build_pack, group_lines, prune_adhoc, send_pack
 from bot.services import BotContext, Services
 from bot.stats import collect, format_stats
 
@@ -90,6 +91,9 @@ async def stats_command(update: Update, context: BotContext) -> None:
         return
     locale = await Locale.of(update, context)
     services = context.services
+    if context.args and context.args[0].lower() == "groups":
+        await _groups(context, chat_id, locale)
+        return
     figures = await asyncio.to_thread(collect, services.settings.db)
     text = format_stats(figures, services.content, locale.language)
     await context.bot.send_message(chat_id, text, parse_mode=ParseMode.HTML)
@@ -111,6 +115,23 @@ async def stats_command(update: Update, context: BotContext) -> None:
         chart = next((f for f in files if f.name == f"chart-{locale.language}.png"), None)
         if chart:
             await context.bot.send_document(chat_id, chart, filename=chart.name)
+
+
+async def _groups(context: BotContext, chat_id: int, locale: Locale) -> None:
+    """/stats groups: the opinion groups, worked out in a child process (seconds of PCA and
+    k-means for a large round, and scikit-learn's memory, away from the bot)."""
+    services = context.services
+    await context.bot.send_message(chat_id, locale._("Working out the opinion groups…"))
+    async with _lock(context):
+        try:
+            lines = await group_lines(services, locale.language)
+        except RuntimeError:
+            logger.exception("the opinion groups could not be worked out")
+            await context.bot.send_message(
+                chat_id, locale._("The export failed; the details are in the bot's log.")
+            )
+            return
+    await context.bot.send_message(chat_id, escape("\n".join(lines)), parse_mode=ParseMode.HTML)
 
 
 # Roles, the audit log, opening and closing ---------------------------------------------------

@@ -104,6 +104,16 @@ async def _tell(context: BotContext, chat_id: int, text: str) -> None:
         logger.warning("a team chat could not be told: %s", error.message)
 
 
+def _child_environment(settings: Settings) -> dict[str, str]:
+    """What a child process of the bot needs to read the same database and content."""
+    return {
+        **os.environ,
+        "BOT_DB": str(settings.db),
+        "BOT_TIMEZONE": settings.timezone,
+        "BOT_CONTENT": str(settings.content or ""),
+    }
+
+
 async def build_pack(services: Services, folder: Path, *options: str) -> list[Path]:
     """Write the pack into `folder` in a child process: the bot stays responsive and small.
 
@@ -111,12 +121,7 @@ async def build_pack(services: Services, folder: Path, *options: str) -> list[Pa
     pack is written, withdrawals wait to be purged: one made meanwhile is cleaned from it too.
     """
     settings = services.settings
-    environment = {
-        **os.environ,
-        "BOT_DB": str(settings.db),
-        "BOT_TIMEZONE": settings.timezone,
-        "BOT_CONTENT": str(settings.content or ""),
-    }
+    environment = _child_environment(settings)
     private_folder(folder)
     services.packs_building += 1
     try:
@@ -126,6 +131,17 @@ async def build_pack(services: Services, folder: Path, *options: str) -> list[Pa
     finally:
         services.packs_building -= 1
     return [Path(line) for line in out.splitlines() if line.strip()]
+
+
+async def group_lines(services: Services, language: str) -> list[str]:
+    """The opinion groups described in `language`, by `python -m bot stats --groups` in a child
+    process."""
+    environment = _child_environment(services.settings)
+    out = await run_python(
+        ("-m", "bot", "stats", "--groups", "--language", language), environment,
+        "the opinion groups",
+    )  # fmt: skip
+    return [line for line in out.splitlines() if line.strip()]
 
 
 @dataclass(frozen=True)
@@ -247,13 +263,15 @@ async def _send_pack(
     _ = translator(language).gettext
     summary = (folder / f"summary-{language}.txt").read_text(encoding="utf-8")
     # The stance chart, the rounds side by side once there are several, then how many chose
-    # each sector and market, in the chat's language.
+    # each sector and market, then the opinion groups once there are some, in the chat's
+    # language.
     charts = [
         chart
         for name in (
             f"chart-{language}.png",
             f"chart-rounds-{language}.png",
             *(f"chart-{item}-{language}.png" for item in CHOICES),
+            f"opinion_map-{language}.png",
         )
         if (chart := folder / name).exists()
     ]

@@ -341,3 +341,87 @@ def earlier_content(connection: sqlite3.Connection, current: int) -> list[tuple[
             (current,),
         )
     )
+
+
+def _submitted(connection: sqlite3.Connection, round: int) -> set[int]:
+    """The respondents who submitted `round`: its entry, for a returning respondent; their
+    first journey, for anyone else (whose answers of the round are that journey's)."""
+    entries = dict(
+        connection.execute(
+            "SELECT respondent_id, completed_at IS NOT NULL FROM round_entries"
+            " WHERE round = ? AND started_at IS NOT NULL",
+            (round,),
+        )
+    )
+    first = {
+        int(number)
+        for (number,) in connection.execute(
+            "SELECT id FROM respondents WHERE completed_at IS NOT NULL"
+        )
+        if number not in entries
+    }
+    return first | {int(number) for number, done in entries.items() if done}
+
+
+@dataclass(frozen=True, slots=True)
+class StanceMatrix:
+    """The stances of those who submitted one round: what opinion groups are made of."""
+
+    round: int
+    respondents: list[int]  # the pseudonymous numbers, in row order
+    stances: dict[str, list[float]]  # per conclusion item, one stance per row (NaN: skipped)
+    profiles: list[tuple[str, str, str]]  # per row: stakeholder group, region, language
+
+
+def submitted_counts(connection: sqlite3.Connection) -> dict[int, int]:
+    """Per round, how many respondents submitted it (and reached a conclusion in it)."""
+    counts = {}
+    for (number,) in connection.execute("SELECT number FROM rounds ORDER BY number").fetchall():
+        submitted = _submitted(connection, int(number))
+        reached = {
+            int(who)
+            for (who,) in connection.execute(
+                "SELECT DISTINCT respondent_id FROM answers WHERE round = ?"
+                " AND item LIKE 'conclusion-%'",
+                (number,),
+            )
+        }
+        if count := len(reached & submitted):
+            counts[int(number)] = count
+    return counts
+
+
+def stance_matrix(connection: sqlite3.Connection, items: list[str], round: int) -> StanceMatrix:
+    """The stances on `items` of everyone who submitted `round`, one row each (streamed)."""
+    position = {item: index for index, item in enumerate(items)}
+    respondents: list[int] = []
+    stances: dict[str, list[float]] = {item: [] for item in items}
+    nan = float("nan")
+    current = None
+    submitted = _submitted(connection, round)
+    for respondent, item, stance in connection.execute(
+        "SELECT respondent_id, item, stance FROM answers"
+        " WHERE round = ? AND item LIKE 'conclusion-%' ORDER BY respondent_id",
+        (round,),
+    ):
+        if item not in position or respondent not in submitted:
+            continue
+        if respondent != current:
+            current = respondent
+            respondents.append(int(respondent))
+            for column in stances.values():
+                column.append(nan)
+        stances[item][-1] = nan if stance is None else float(stance)
+    profile = {
+        int(number): (str(group or ""), str(region or ""), str(language or ""))
+        for number, group, region, language in connection.execute(
+            "SELECT r.id, r.stakeholder_group, r.region, u.language"
+            " FROM respondents AS r JOIN users AS u USING (user_id)"
+        )
+    }
+    return StanceMatrix(
+        round=round,
+        respondents=respondents,
+        stances=stances,
+        profiles=[profile.get(number, ("", "", "")) for number in respondents],
+    )
