@@ -1364,7 +1364,8 @@ def opinion_figure(groups: Groups, *, round: int, language: str, day: date) -> A
     )
     axes.tick_params(labelsize=7)
     axes.set_aspect("equal", adjustable="datalim")  # distances as the components have them
-    title = f"{_('Opinion groups')} · {_round_name(language, round)}"
+    heading = _("Opinion groups")  # outside the f-string: the extractor finds it
+    title = f"{heading} · {_round_name(language, round)}"
     axes.set_title(f"{title}\n{_subtitle(language, day, groups.respondents)}", fontsize=10)
     legend = axes.legend(loc="best", fontsize=8, frameon=False, markerscale=1.5)
     for handle in legend.legend_handles:

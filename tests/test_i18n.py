@@ -134,3 +134,16 @@ def test_one_rule_says_which_language_to_answer_in(
 ) -> None:
     """The chosen language, else the Telegram app's when the bot has it, else English."""
     assert language_for(chosen, telegram) == answered_in
+
+
+def test_no_literal_text_is_translated_inside_an_f_string() -> None:
+    """The extractor does not look inside f-strings: `f"{_('Opinion groups')}"` would never
+    reach a catalog and stay English for everyone (a map's title once did)."""
+    hidden = re.compile(r"""\{_\(\s*['"]""")
+    found = [
+        f"{path}:{number}"
+        for path in sorted(Path("bot").rglob("*.py"))
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+        if hidden.search(line)
+    ]
+    assert found == []
