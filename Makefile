@@ -54,7 +54,7 @@ test-fast: install
 	$(BIN)/python -m pytest -q -m "not slow"
 
 # `make bench` runs every benchmark; `make bench hostile` (or langid, export, ...) only those named.
-BENCHES := langid export updates broadcast startup hostile rounds groups
+BENCHES := langid export updates broadcast startup hostile rounds groups scale
 bench: install
 	$(BIN)/python -m bench $(filter $(BENCHES),$(MAKECMDGOALS))
 

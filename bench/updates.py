@@ -162,6 +162,7 @@ def run() -> dict[str, Any]:
         "bare_updates_per_s": round(bare["updates_per_s"], 1),
         "cost_ratio": round(bare["updates_per_s"] / alone["updates_per_s"], 2),
         "bare_same_calls_per_s": round(same_calls["updates_per_s"], 1),
+        "updates_ratio": round(alone["updates_per_s"] / same_calls["updates_per_s"], 3),
         "p99_during_export_ms": round(during["p99_ms"], 2),
         "updates_during_export": during["updates"],
         "export_still_running_at_end": still_running,

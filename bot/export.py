@@ -21,19 +21,26 @@ The pack, in one folder:
 - `voice/`: the voice comments, named as `comment_audio` says, fetched from Telegram by the
   bot or the command line from the list the export leaves (VOICE_LIST).
 
-answers.csv streams from SQLite, which formats each line itself, so time and memory stay small
-however many answers there are; the smaller files go through pandas DataFrames.
+answers.csv and respondents.csv stream from SQLite, CHUNK respondents at a time (SQLite formats
+what needs no Python), so memory stays flat however many answers there are; the pass that
+writes respondents.csv counts what summary.csv and rounds.csv need; those and the smaller files
+go through pandas DataFrames.
 """
 
 from __future__ import annotations
 
+import csv
 import dataclasses
 import functools
+import itertools
 import math
+import operator
+import re
 import shutil
 import tempfile
 import time
 import unicodedata
+from collections import Counter
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -66,20 +73,20 @@ from bot.storage.reports import (
     VOICE_LIST,
     ItemTally,
     StanceMatrix,
+    answer_facts,
     answer_rows,
     answered_rounds,
-    choices,
     earlier_content,
     export_connection,
     first_contact,
-    item_tallies,
     later_rounds_submitted,
     people_counts,
     respondent_count,
+    respondent_ranges,
     respondent_rows,
+    stance_counts,
     stance_pairs,
     stance_respondents,
-    stances,
     voice_comments,
     voice_file_name,
 )
@@ -105,6 +112,7 @@ MEAN_DECIMALS = 2  # opinion_groups.csv's mean stances, as summary.csv's mean_st
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 FORMULA_FIRST = frozenset(FORMULA_STARTS)
 QUOTED = ('"', ",", ";", "\t", "\n", "\r")  # a CSV field holding one of these is quoted
+_needs_quotes = re.compile("[" + re.escape("".join(QUOTED)) + "]").search
 GUARD_WINDOW = 64  # leading characters the guard reads: bounded work per cell, a million cells
 # Skipped before a formula start: spaces, line and paragraph separators, control characters,
 # and format characters (zero-width, BOM, bidi overrides), which a spreadsheet may drop.
@@ -222,7 +230,7 @@ def _field(text: str) -> str:
         text = "'" + text
     # Quoted on ";" and tab too: Excel in Kazakh and Russian settings splits on ";", and a
     # text cut there could start a formula in its own cell ("ok;=1+1").
-    if any(char in text for char in QUOTED):
+    if _needs_quotes(text):
         return '"' + text.replace('"', '""') + '"'
     return text
 
@@ -246,76 +254,84 @@ class AnswerPerson:
 
     lead: str  # language, source, group, region
     may_quote: str
-    first_round: int  # the round of their first journey
-    first_status: str  # of that round: submitted once they submitted it, else in_progress
+    first_status: str  # of their first round: submitted once they submitted it, else in_progress
 
 
 SUBMITTED = {True: "submitted", False: "in_progress"}
 JOURNEY_ITEMS = 1_000  # answers.csv's order within a respondent: round, then journey order
+CHUNK = 20_000  # respondents read and written at a time: memory stays flat however many
 
 
 def write_answers(
-    connection: Any,
-    content: Content,
-    path: Path,
-    people: dict[int, AnswerPerson],
-    offset_minutes: int | None,
+    connection: Any, content: Content, path: Path, offset_minutes: int | None
 ) -> int:
-    """Stream answers.csv from the database, round by round in journey order; return the
-    number of rows.
+    """Stream answers.csv from the database, CHUNK respondents at a time, each round by round
+    in journey order; return the number of rows.
 
-    `people` holds each respondent's columns, already formatted. A row's status is of its
-    round: a returning respondent's later round is submitted when its round entry is, their
-    first round when their respondent record is. Written line by line rather than through a
-    DataFrame: a million answers take seconds, not a minute. The pack travels through
-    Telegram: comments go out with personal data replaced (bot.pii), the database keeps them.
+    A row's status is of its round: a returning respondent's later round is submitted when its
+    round entry is, their first round (that of their earliest answer) when their respondent
+    record is. Written line by line rather than through a DataFrame: a million answers take
+    seconds, not a minute. The pack travels through Telegram: comments go out with personal
+    data replaced (bot.pii), the database keeps them.
     """
     order = {item: n for n, item in enumerate(_items(content))}
-    later = later_rounds_submitted(connection)
     rows = 0
+    nobody = AnswerPerson("", "", SUBMITTED[False])
     with path.open("w", encoding="utf-8", newline="") as handle:
         handle.write(BOM + ",".join(ANSWER_COLUMNS) + "\r\n")
-        current: int | None = None
-        group: list[tuple[int, str]] = []
-        person = AnswerPerson("", "", 1, SUBMITTED[False])
-        for row in answer_rows(connection, offset_minutes):
-            (respondent, number, item, version, stance, chosen, comment, voices,
-             comment_language, answered, revised) = row  # fmt: skip
-            if respondent != current:
-                if group:
-                    group.sort()
-                    handle.write("".join(line for _, line in group))
-                    rows += len(group)
-                    group = []
-                current = respondent
-                person = people[respondent]
-            if number == person.first_round:
-                status = person.first_status
-            else:
-                status = SUBMITTED[later.get((respondent, number), False)]
-            kind = COMMENT_TYPES[bool(comment), voices > 0]
-            shown = redact(comment) if comment else ""
-            group.append(
-                (
-                    number * JOURNEY_ITEMS + order.get(item, JOURNEY_ITEMS - 1),
-                    f"{respondent},{person.lead},{item},{version},"
-                    f"{'' if stance is None else stance},{chosen or ''},"
-                    f"{_field(shown) if shown else ''},{kind},"
-                    f"{_audio(respondent, item, voices, number)},{comment_language or ''},"
-                    f"{int(shown != (comment or ''))},{person.may_quote},{status},{answered},"
-                    f"{revised},{number}\r\n",
+        for first, last in respondent_ranges(connection, CHUNK):
+            people = answer_people(connection, offset_minutes, first, last)
+            later = later_rounds_submitted(connection, first, last)
+            lines: list[tuple[int, str]] = []  # one respondent's, sorted before written
+            current, first_round, person = None, 0, nobody
+            for row in answer_rows(connection, offset_minutes, first, last):
+                respondent, number, item, comment, voices, language, middle, end = row
+                if respondent != current:
+                    rows += _write_sorted(handle, lines)
+                    # Ordered by round: a respondent's first row is of their first round.
+                    current, first_round = respondent, number
+                    person = people.get(respondent, nobody)
+                if number == first_round:
+                    status = person.first_status
+                else:
+                    status = SUBMITTED[later.get((respondent, number), False)]
+                if comment or voices:
+                    shown = redact(comment) if comment else ""
+                    comment_columns = (
+                        f"{_field(shown) if shown else ''},"
+                        f"{COMMENT_TYPES[bool(comment), voices > 0]},"
+                        f"{_audio(respondent, item, voices, number) if voices else ''},"
+                        f"{language or ''},{int(shown != (comment or ''))}"
+                    )
+                else:
+                    comment_columns = f",,,{language or ''},0"
+                lines.append(
+                    (
+                        number * JOURNEY_ITEMS + order.get(item, JOURNEY_ITEMS - 1),
+                        f"{respondent},{person.lead},{middle},{comment_columns},"
+                        f"{person.may_quote},{status},{end}",
+                    )
                 )
-            )
-        group.sort()
-        handle.write("".join(line for _, line in group))
-        rows += len(group)
+            rows += _write_sorted(handle, lines)
     return rows
 
 
-def answer_people(connection: Any, offset_minutes: int | None) -> dict[int, AnswerPerson]:
-    """Per respondent, their answers.csv columns, formatted once rather than per answer."""
-    names, rows = respondent_rows(connection, offset_minutes)
-    first = names.index("first_round")
+def _write_sorted(handle: Any, lines: list[tuple[int, str]]) -> int:
+    """Write one respondent's lines in their (round, journey) order and empty the list; return
+    how many there were."""
+    lines.sort()
+    handle.write("".join(line for _, line in lines))
+    count = len(lines)
+    lines.clear()
+    return count
+
+
+def answer_people(
+    connection: Any, offset_minutes: int | None, first: int, last: int
+) -> dict[int, AnswerPerson]:
+    """Per respondent numbered `first` to `last`, their answers.csv columns, formatted once
+    rather than per answer."""
+    _, rows = respondent_rows(connection, offset_minutes, first, last)
     columns: dict[int, AnswerPerson] = {}
     for record in rows:
         respondent, language, source, status, group, region = record[:6]
@@ -323,7 +339,6 @@ def answer_people(connection: Any, offset_minutes: int | None) -> dict[int, Answ
         columns[respondent] = AnswerPerson(
             lead=f"{language or ''},{_field(source or '')},{group or ''},{region or ''}",
             may_quote="" if may_quote is None else str(may_quote),
-            first_round=int(record[first]),
             first_status=SUBMITTED[status == "submitted"],
         )
     return columns
@@ -336,76 +351,172 @@ def _stance_column(conclusion: str, number: int | None = None) -> str:
     return column if number is None else f"{column}_round{number}"
 
 
-def _coded(values: np.ndarray) -> Any:
-    """A whole-number column from an int8 array, empty where it holds -1."""
-    column = pd.array(values, dtype="Int64")
-    column[values < 0] = pd.NA
-    return column
+# respondent_rows' columns before current_round: respondents.csv's first ones
+PROFILE_NAMES = (
+    "respondent", "language", "source", "status", "stakeholder_group", "region", "age_band",
+    "gender", "consented_at", "consent_version", "may_quote", "wants_news", "started_at",
+    "completed_at", "revised_at",
+)  # fmt: skip
+WHOLE_NUMBERS = frozenset({"consent_version", "may_quote", "wants_news"})  # pandas' Int64 once
+CHOICE_ITEMS = ("sectors", "markets")  # the multi-select items, as answers.csv's choices holds
 
 
-def respondents_frame(
-    connection: Any, content: Content, offset_minutes: int | None, rounds: Sequence[int] = ()
-) -> pd.DataFrame:
-    """One row per respondent: profile, consent, times, the stance per conclusion in their
-    first round, 0/1 options; then `first_round` and, for each of `rounds` from the second,
-    the stance per conclusion given in it."""
-    names, rows = respondent_rows(connection, offset_minutes)
-    frame = pd.DataFrame.from_records(rows, columns=names)
-    first_round = frame.pop("first_round")  # at the end: the older columns keep their places
-    frame["source"] = frame["source"].map(neutralise)
-    for column in ("consent_version", "may_quote", "wants_news"):
-        frame[column] = pd.array(frame[column], dtype="Int64")
-    # Aligned arrays rather than dicts per respondent: a few megabytes for 100,000 people.
-    position = {who: index for index, who in enumerate(frame["respondent"].tolist())}
-    firsts = [int(number) for number in first_round.tolist()]
-    count = len(position)
+def _text(value: Any) -> str:
+    """A respondents.csv cell from SQLite, as pandas wrote it: empty for NULL."""
+    return "" if value is None else str(value)
+
+
+@dataclass
+class Counts:
+    """What summary.csv, rounds.csv and the charts need, counted while respondents.csv is
+    written: one pass over the answers instead of one query each."""
+
+    # per (round, item): reached, answered, skipped, stance 1..5, text comments, voice
+    # comments, comments, newest content version (as ItemTally holds them)
+    items: dict[tuple[int, str], list[int]] = dataclasses.field(default_factory=dict)
+    chosen: Counter[tuple[int, str, str]] = dataclasses.field(default_factory=Counter)
+    stance_rounds: Counter[int] = dataclasses.field(default_factory=Counter)  # who gave one
+    any_stance: int = 0  # respondents who gave a stance on a conclusion in some round
+
+    def tallies(self) -> dict[int, dict[str, ItemTally]]:
+        """Per round, per item reached by anyone in it."""
+        tallies: dict[int, dict[str, ItemTally]] = {}
+        for (number, item), counts in sorted(self.items.items()):
+            reached, answered, skipped, s1, s2, s3, s4, s5, texts, voices, either, version = counts
+            tallies.setdefault(number, {})[item] = ItemTally(
+                item, reached, answered, skipped, (s1, s2, s3, s4, s5), texts, voices, either,
+                content_version=version,
+            )  # fmt: skip
+        return tallies
+
+    def count(self, row: tuple[Any, ...]) -> bool:
+        """Count one answer of answer_facts; return whether it holds a stance on a
+        conclusion."""
+        _, number, item, version, stance, chosen, completed, text, voices = row
+        counts = self.items.get((number, item))
+        if counts is None:
+            counts = self.items[number, item] = [0] * 11 + [version]
+        conclusion = item.startswith("conclusion-")
+        if conclusion:
+            given = stance is not None
+        elif item in CHOICE_ITEMS:
+            given = chosen != ""
+        else:
+            given = bool(text) or voices > 0
+        counts[0] += 1
+        if given:
+            counts[1] += 1
+        elif completed:
+            counts[2] += 1
+        if stance is not None:
+            counts[2 + stance] += 1
+        if text:
+            counts[8] += 1
+        if voices > 0:
+            counts[9] += 1
+        if text or voices > 0:
+            counts[10] += 1
+        if version > counts[11]:  # noqa: PLR1730 - cheaper than max() on a million rows
+            counts[11] = version
+        return conclusion and stance is not None
+
+
+def respondent_columns(content: Content, rounds: Sequence[int] = ()) -> list[str]:
+    """respondents.csv's columns: profile, consent, times, the stance per conclusion in the
+    respondent's first round, 0/1 options, first_round, the stances of each of `rounds` from
+    the second."""
+    later = [number for number in rounds if number >= 2]
+    return [
+        *PROFILE_NAMES,
+        *(_stance_column(c.id) for c in content.conclusions),
+        *(_option_column(item, o) for item, options in _options(content).items() for o in options),
+        "first_round",
+        *(_stance_column(c.id, number) for number in later for c in content.conclusions),
+    ]  # fmt: skip
+
+
+def write_respondents(
+    connection: Any, content: Content, path: Path, offset_minutes: int | None,
+    rounds: Sequence[int] = (),
+) -> Counts:  # fmt: skip
+    """Stream respondents.csv, CHUNK respondents at a time: one row per respondent (see
+    respondent_columns), a stance or option empty when not reached or skipped; count the
+    answers on the way (Counts).
+
+    A respondent's first round is that of their earliest answer, else the round they stand in.
+    Written with the csv module as pandas' to_csv wrote it (its quoting, empty for NULL).
+    """
     conclusions = {c.id: n for n, c in enumerate(content.conclusions)}
-    shape = (len(conclusions), count)
-    stance = np.full(shape, -1, dtype=np.int8)  # -1: not reached or skipped
-    later = {number: np.full(shape, -1, dtype=np.int8) for number in rounds if number >= 2}
-    for respondent, number, item, value in stances(connection):
-        row = conclusions.get(item)
-        where = position.get(respondent)
-        if row is None or value is None or where is None:
-            continue
-        if number == firsts[where]:
-            stance[row, where] = value
-        if number in later:
-            later[number][row, where] = value
-    for conclusion, row in conclusions.items():
-        frame[_stance_column(conclusion)] = _coded(stance[row])
-    columns = {
-        (item, option): n
-        for n, (item, option) in enumerate(
-            (item, option) for item, options in _options(content).items() for option in options
-        )
+    options = [(item, o) for item, opts in _options(content).items() for o in opts]
+    option_at = {pair: n for n, pair in enumerate(options)}
+    of_item = {
+        item: [n for n, (of, _) in enumerate(options) if of == item]
+        for item in CHOICE_ITEMS
+        if any(of == item for of, _ in options)
     }
-    flags = np.full((len(columns), count), -1, dtype=np.int8)  # -1: question not reached
-    for respondent, item, joined in choices(connection):
-        where = position.get(respondent)
-        if where is None:
-            continue
-        for (of_item, _), row in columns.items():
-            if of_item == item:
-                flags[row, where] = 0
-        for option in joined.split(";") if joined else ():
-            if (row := columns.get((item, option))) is not None:
-                flags[row, where] = 1
-    for (item, option), row in columns.items():
-        frame[_option_column(item, option)] = _coded(flags[row])
-    frame["first_round"] = pd.array(first_round, dtype="Int64")
-    for number, given in later.items():
-        for conclusion, row in conclusions.items():
-            frame[_stance_column(conclusion, number)] = _coded(given[row])
-    return frame
+    later = {number: n for n, number in enumerate(number for number in rounds if number >= 2)}
+    width = len(conclusions)
+    counts = Counts()
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        handle.write(BOM)
+        writer = csv.writer(handle, lineterminator="\r\n")
+        writer.writerow(respondent_columns(content, rounds))
+        for first, last in respondent_ranges(connection, CHUNK):
+            answered: dict[int, tuple[int, list[str], list[str], list[str]]] = {}
+            for respondent, rows in itertools.groupby(
+                answer_facts(connection, first, last), key=operator.itemgetter(0)
+            ):
+                stance = [""] * width
+                flags = [""] * len(options)
+                given = [""] * (width * len(later))
+                stanced: set[int] = set()
+                first_round = 0  # rounds count from 1
+                for row in rows:
+                    number, item = row[1], row[2]
+                    if not first_round:
+                        first_round = number  # ordered by round: the earliest answer's
+                    if counts.count(row):
+                        stanced.add(number)
+                        if (where := conclusions.get(item)) is not None:
+                            if number == first_round:
+                                stance[where] = str(row[4])
+                            if (column := later.get(number)) is not None:
+                                given[column * width + where] = str(row[4])
+                    elif item in of_item:
+                        for where in of_item[item]:
+                            flags[where] = "0"
+                        for option in row[5].split(";") if row[5] else ():
+                            if (where := option_at.get((item, option))) is not None:
+                                flags[where] = "1"
+                counts.stance_rounds.update(stanced)
+                counts.any_stance += bool(stanced)
+                answered[respondent] = (first_round, stance, flags, given)
+            _, people = respondent_rows(connection, offset_minutes, first, last)
+            for record in people:
+                respondent, current = record[0], record[-1]
+                number, stance, flags, given = answered.get(
+                    respondent,
+                    (int(current), [""] * width, [""] * len(options), [""] * (width * len(later))),
+                )
+                for (item, option), flag in zip(options, flags, strict=True):
+                    if flag == "1":
+                        counts.chosen[number, item, option] += 1
+                profile = [
+                    str(int(value)) if name in WHOLE_NUMBERS and value is not None
+                    else _text(neutralise(value) if name == "source" else value)
+                    for name, value in zip(PROFILE_NAMES, record, strict=False)
+                ]  # fmt: skip
+                writer.writerow([*profile, *stance, *flags, str(number), *given])
+    return counts
 
 
 def summary_frame(
-    tallies: dict[int, dict[str, ItemTally]], content: Content, respondents: pd.DataFrame,
-    rounds: Sequence[int],
+    tallies: dict[int, dict[str, ItemTally]], content: Content,
+    chosen: Counter[tuple[int, str, str]], rounds: Sequence[int],
 ) -> pd.DataFrame:  # fmt: skip
     """Per round and item: reached, answered, skipped, each stance, comments; per option,
-    choices (of those whose first journey was that round: the options are asked once).
+    `chosen` (first round, item, option): how many chose it of those whose first journey was
+    that round (the options are asked once).
 
     `answered` counts answers given (a stance, an option, an idea), `skipped` explicit skips,
     `reached` everyone who saw the item: reached = answered + skipped + those still at it.
@@ -416,7 +527,6 @@ def summary_frame(
     options = _options(content)
     for number in rounds or (1,):
         of_round = tallies.get(number, {})
-        choosers = respondents[respondents["first_round"] == number]
         for item in items(content):
             tally = of_round.get(item.id) or ItemTally.none(item.id)
             record: dict[str, Any] = {
@@ -437,7 +547,7 @@ def summary_frame(
                     "item": item.id,
                     "round": number,
                     "option": o,
-                    "chosen": int(choosers[_option_column(item.id, o)].sum()),
+                    "chosen": chosen[number, item.id, o],
                 }
                 for o in options.get(item.id, ())
             )
@@ -573,9 +683,9 @@ def write_tables(
     try:
         connection.execute("BEGIN")
         numbers = answered_rounds(connection)
-        respondents = respondents_frame(connection, content, offset, numbers)
-        tallies = item_tallies(connection)
-        summary = summary_frame(tallies, content, respondents, numbers)
+        counts = write_respondents(connection, content, out / "respondents.csv", offset, numbers)
+        tallies = counts.tallies()
+        summary = summary_frame(tallies, content, counts.chosen, numbers)
         changes = {
             (number, item): changed(pairs) for number, item, pairs in stance_pairs(connection)
         }
@@ -584,19 +694,13 @@ def write_tables(
             summary=summary,
             rounds=rounds_frame(tallies, content, numbers, changes),
             people=people_counts(connection),
-            stance_respondents=stance_respondents(connection, newest),
-            any_stance=stance_respondents(connection),
+            stance_respondents=counts.stance_rounds[newest],
+            any_stance=counts.any_stance,
         )
         connection.execute("COMMIT")
-    finally:
-        connection.close()
-    _write_frame(respondents, out / "respondents.csv")
-    _write_frame(summary, out / "summary.csv")
-    _write_frame(tables.rounds, out / "rounds.csv")
-    del respondents  # the opinion groups next, in the memory it held
-    connection = export_connection(database, LocalTime(zone))  # the same snapshot
-    try:
-        opinion = opinion_groups(connection, content)
+        _write_frame(summary, out / "summary.csv")
+        _write_frame(tables.rounds, out / "rounds.csv")
+        opinion = opinion_groups(connection, content)  # the same snapshot
     finally:
         connection.close()
     return dataclasses.replace(tables, opinion=opinion)
@@ -1486,9 +1590,7 @@ def build_pack(
             (out / VOICE_LIST).write_text(
                 "".join(f"{name}\t{file_id}\n" for name, file_id in voices), encoding="utf-8"
             )
-        write_answers(
-            connection, content, out / "answers.csv", answer_people(connection, offset), offset
-        )
+        write_answers(connection, content, out / "answers.csv", offset)
         if pool is not None:
             with pool:
                 tables = pending.result()
@@ -1551,7 +1653,7 @@ def write_stance_charts(
     out.mkdir(parents=True, exist_ok=True)
     connection = export_connection(database, LocalTime(zone))
     try:
-        tallies = item_tallies(connection)
+        counts = stance_counts(connection)
         numbers = answered_rounds(connection) or [1]
         respondents = stance_respondents(connection, numbers[-1])
     finally:
@@ -1559,10 +1661,10 @@ def write_stance_charts(
     rows = []
     for number in numbers:
         for conclusion in content.conclusions:
-            tally = tallies.get(number, {}).get(conclusion.id) or ItemTally.none(conclusion.id)
+            given = counts.get(number, {}).get(conclusion.id, (0, 0, 0, 0, 0))
             rows.append(
                 {"item": conclusion.id, "round": number, "option": ""}
-                | {f"stance_{value}": n for value, n in enumerate(tally.stances, start=1)}
+                | {f"stance_{value}": n for value, n in enumerate(given, start=1)}
             )
     return write_charts(
         content, pd.DataFrame(rows), out, day=_today(zone), respondents=respondents,

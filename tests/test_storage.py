@@ -2,37 +2,46 @@
 
 from __future__ import annotations
 
-import sqlite3
 import threading
 from pathlib import Path
-
-import aiosqlite
 
 from bot.storage.repository import Repository
 
 
-async def test_aiosqlite_still_offers_the_private_hand_over_the_repository_batches_through(
+async def test_long_reads_and_bulk_writes_leave_the_event_loop_and_see_the_same_data(
     tmp_path: Path,
 ) -> None:
-    """`Repository` sends its pending writes, a read and the commit in one trip through
-    aiosqlite's private `Connection._execute` and `_conn`, since no public method runs a function
-    in the connection's thread. pyproject.toml pins the versions that have them; an upgrade that
-    drops or changes them fails here, by name, before anything else does."""
-    connection = await aiosqlite.connect(tmp_path / "probe.sqlite3")
+    """A scan reads committed data in another thread; inside a transaction that wrote, it
+    sees that transaction's writes; a bulk write runs in a worker thread while other tasks'
+    reads wait for it, and is rolled back with its transaction."""
+    repository = await Repository.open(tmp_path / "bot.sqlite3")
+    loop_thread = threading.get_ident()
+    seen: list[int] = []
+    repository._db.create_function("thread_id", 0, lambda: seen.append(threading.get_ident()) or 1)
     try:
-        assert isinstance(await connection._execute(lambda: connection._conn), sqlite3.Connection)
-        # The function runs in the thread of every public call, in order with them.
-        await connection.create_function("thread_id", 0, threading.get_ident)
-        ((public,),) = await connection.execute_fetchall("SELECT thread_id()")
-        assert await connection._execute(threading.get_ident) == public
+        async with repository.transaction():
+            await repository.set_switch("consultation", "closed")
+            assert await repository._scan("SELECT value FROM switches") == [("closed",)]
+        assert await repository._scan("SELECT count(*) FROM switches") == [(1,)]
+        async with repository.transaction():
+            await repository._bulk("UPDATE switches SET value = 'open' WHERE thread_id() = 1")
+        assert seen and seen[-1] != loop_thread
+        assert await repository.switch("consultation", "closed") == "open"
+        try:
+            async with repository.transaction():
+                await repository._bulk("DELETE FROM switches")
+                raise RuntimeError("undo")
+        except RuntimeError:
+            pass
+        assert await repository.switch("consultation", "closed") == "open"
     finally:
-        await connection.close()
+        await repository.close()
 
 
-async def test_pending_writes_reach_sqlite_with_the_next_read_of_their_transaction(
+async def test_a_write_is_seen_by_a_read_inside_its_transaction_and_stored_by_its_commit(
     tmp_path: Path,
 ) -> None:
-    """A deferred write is seen by a read inside its transaction and stored by its commit."""
+    """A write is seen by a read inside its transaction and stored by its commit."""
     repository = await Repository.open(tmp_path / "bot.sqlite3")
     try:
         async with repository.transaction():

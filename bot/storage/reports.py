@@ -2,8 +2,9 @@
 
 Exports read through their own read-only connection, in another process than the bot's, so the
 bot's connection keeps serving respondents while WAL lets both proceed. No Telegram id leaves
-these queries: respondents are their pseudonymous number. answers.csv is formatted by SQLite
-itself, line by line: a million rows go through Python as one string each. No telegram import.
+these queries: respondents are their pseudonymous number. The export reads the answers a range
+of respondents at a time (respondent_ranges), in the primary key's order, so memory stays the
+same however many there are; SQLite formats what needs no Python itself. No telegram import.
 """
 
 from __future__ import annotations
@@ -43,13 +44,16 @@ def _local(column: str, offset_minutes: int | None) -> str:
 
 
 def _answer_rows_sql(offset_minutes: int | None) -> str:
-    # The answers alone, in the primary key's order: SQLite reads the table once, sorts
-    # nothing and joins nothing (the respondents' columns are looked up once per respondent).
+    # The answers of a range of respondents, in the primary key's order: SQLite reads that part
+    # of the table once, sorts nothing and joins nothing (the respondents' columns are looked
+    # up once per respondent), and joins the columns that need no Python into two strings.
     answered = _local("answered_at", offset_minutes)
     return (
-        "SELECT respondent_id, round, item, content_version, stance, choices, comment,"
-        f" voice_count, comment_language, {answered}, revised"
-        " FROM answers ORDER BY respondent_id, round, item"
+        "SELECT respondent_id, round, item, comment, voice_count, comment_language,"
+        " item || ',' || content_version || ',' || coalesce(stance, '') || ','"
+        " || coalesce(choices, ''),"
+        f" {answered} || ',' || revised || ',' || round || char(13, 10)"
+        " FROM answers WHERE respondent_id BETWEEN ? AND ? ORDER BY respondent_id, round, item"
     )
 
 
@@ -62,15 +66,41 @@ def export_connection(
     return connection
 
 
+def respondent_ranges(connection: sqlite3.Connection, size: int) -> Iterator[tuple[int, int]]:
+    """Ranges of respondent numbers (first, last), `size` numbers each, that together cover
+    every respondent and every answer: what the export streams chunk by chunk."""
+    low, high = connection.execute(
+        "SELECT min(low), max(high) FROM (SELECT min(id) AS low, max(id) AS high FROM"
+        " respondents UNION ALL SELECT min(respondent_id), max(respondent_id) FROM answers)"
+    ).fetchone()
+    if low is None:
+        return
+    for first in range(int(low), int(high) + 1, size):
+        yield first, min(first + size - 1, int(high))
+
+
 def answer_rows(
-    connection: sqlite3.Connection, offset_minutes: int | None
+    connection: sqlite3.Connection, offset_minutes: int | None, first: int, last: int
 ) -> Iterator[tuple[Any, ...]]:
-    """Every answer, respondent by respondent and round by round: (respondent, round, item,
-    content_version, stance, choices, comment, voice_count, comment_language, answered_at,
-    revised)."""
-    cursor = connection.execute(_answer_rows_sql(offset_minutes))  # our SQL, no user text
-    while rows := cursor.fetchmany(50_000):
-        yield from rows
+    """The answers of respondents `first` to `last`, respondent by respondent and round by
+    round, streamed: (respondent, round, item, comment, voice_count, comment_language, "item,
+    content_version,stance,choices", "answered_at,revised,round" and CRLF)."""
+    yield from connection.execute(_answer_rows_sql(offset_minutes), (first, last))
+
+
+def answer_facts(
+    connection: sqlite3.Connection, first: int, last: int
+) -> Iterator[tuple[Any, ...]]:
+    """What respondents.csv and summary.csv read of the answers of respondents `first` to
+    `last`, in the primary key's order, streamed: (respondent, round, item, content_version,
+    stance, choices or '', completed (0/1), typed text (0/1), voice messages). The comments
+    stay in SQLite: only whether there is one travels."""
+    yield from connection.execute(
+        "SELECT respondent_id, round, item, content_version, stance, coalesce(choices, ''),"
+        " answered_at IS NOT NULL, coalesce(comment, '') <> '', voice_count FROM answers"
+        " WHERE respondent_id BETWEEN ? AND ? ORDER BY respondent_id, round, item",
+        (first, last),
+    )
 
 
 def first_contact(connection: sqlite3.Connection) -> str | None:
@@ -80,14 +110,16 @@ def first_contact(connection: sqlite3.Connection) -> str | None:
 
 
 def respondent_rows(
-    connection: sqlite3.Connection, offset_minutes: int | None
+    connection: sqlite3.Connection, offset_minutes: int | None, first: int, last: int
 ) -> tuple[list[str], list[tuple[Any, ...]]]:
-    """One row per respondent: profile, consent and times (column names, rows).
+    """One row per respondent numbered `first` to `last`: profile, consent and times (column
+    names, rows).
 
     `status` is submitted once they ever submitted (a returning respondent answering a later
-    round is in progress in that round only); `first_round` is the round of their first
-    journey: the round its answers carry (a journey begun in a round that closed before it was
-    submitted carries on in the next one), else the round they stand in.
+    round is in progress in that round only); `current_round` is the round they stand in,
+    which is their first journey's for anyone who has no answers yet (for everyone else it is
+    the round of their earliest answer: a journey begun in a round that closed before it was
+    submitted carries on in the next one, and its answers with it).
     """
     times = {
         name: _local(f"r.{name}", offset_minutes)
@@ -100,21 +132,26 @@ def respondent_rows(
         f" r.region, r.age_band, r.gender, {times['consented_at']} AS consented_at,"
         " r.consent_version, r.may_quote, r.wants_news,"
         f" {times['started_at']} AS started_at, {times['completed_at']} AS completed_at,"
-        f" {times['revised_at']} AS revised_at,"
-        " coalesce((SELECT min(a.round) FROM answers AS a WHERE a.respondent_id = r.id),"
-        " u.round) AS first_round"
-        " FROM respondents AS r JOIN users AS u ON u.user_id = r.user_id ORDER BY r.id"
+        f" {times['revised_at']} AS revised_at, u.round AS current_round"
+        " FROM respondents AS r JOIN users AS u ON u.user_id = r.user_id"
+        " WHERE r.id BETWEEN ? AND ? ORDER BY r.id",
+        (first, last),
     )
     return [d[0] for d in cursor.description], cursor.fetchall()
 
 
-def later_rounds_submitted(connection: sqlite3.Connection) -> dict[tuple[int, int], bool]:
+def later_rounds_submitted(
+    connection: sqlite3.Connection, first: int, last: int
+) -> dict[tuple[int, int], bool]:
     """(respondent, round) -> whether it was submitted, for each round a returning respondent
-    was invited to or took up (their first round's is their respondent record's)."""
+    numbered `first` to `last` was invited to or took up (their first round's is their
+    respondent record's)."""
     return {
         (int(respondent), int(number)): bool(done)
         for respondent, number, done in connection.execute(
             "SELECT respondent_id, round, completed_at IS NOT NULL FROM round_entries"
+            " WHERE respondent_id BETWEEN ? AND ?",
+            (first, last),
         )
     }
 
@@ -129,13 +166,6 @@ def answered_rounds(connection: sqlite3.Connection) -> list[int]:
             " ORDER BY number"
         )
     ]
-
-
-def stances(connection: sqlite3.Connection) -> Iterator[tuple[int, int, str, int | None]]:
-    """(respondent, round, conclusion item, stance) of every conclusion reached, streamed."""
-    yield from connection.execute(
-        "SELECT respondent_id, round, item, stance FROM answers WHERE item LIKE 'conclusion-%'"
-    )
 
 
 def stance_pairs(
@@ -161,14 +191,6 @@ def stance_pairs(
         pairs[int(respondent)] = (int(before), int(after))
     if key is not None:
         yield (*key, pairs)
-
-
-def choices(connection: sqlite3.Connection) -> Iterator[tuple[int, str, str]]:
-    """(respondent, item, ';'-joined option ids) of every multi-select item reached, streamed."""
-    yield from connection.execute(
-        "SELECT respondent_id, item, coalesce(choices, '') FROM answers"
-        " WHERE item IN ('sectors', 'markets')"
-    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,37 +219,19 @@ class ItemTally:
         return cls(item, 0, 0, 0, (0, 0, 0, 0, 0), 0, 0, 0)
 
 
-# What counts as the answer to an item: the stance, the options chosen, the idea itself.
-_GIVEN = (
-    "CASE WHEN item LIKE 'conclusion-%' THEN stance IS NOT NULL"
-    " WHEN item IN ('sectors', 'markets') THEN coalesce(choices, '') <> ''"
-    " ELSE coalesce(comment, '') <> '' OR voice_count > 0 END"
-)
-
-
-def item_tallies(connection: sqlite3.Connection) -> dict[int, dict[str, ItemTally]]:
-    """Per round, per item reached by anyone in it: reached, answered, skipped, each stance,
-    the comments, the newest content version."""
-    rows = connection.execute(
-        "SELECT round, item, max(content_version), count(*), sum(given),"
-        " sum(answered_at IS NOT NULL AND NOT given),"
-        " sum(stance = 1), sum(stance = 2), sum(stance = 3), sum(stance = 4), sum(stance = 5),"
-        " sum(has_text), sum(voice_count > 0), sum(has_text OR voice_count > 0)"
-        f" FROM (SELECT round, item, content_version, stance, answered_at, voice_count,"
-        f" {_GIVEN} AS given, coalesce(comment, '') <> '' AS has_text FROM answers)"
-        " GROUP BY round, item"
-    )
-    tallies: dict[int, dict[str, ItemTally]] = {}
-    for number, item, version, *counts in rows:
-        # A sum over rows that are all NULL (no stance given yet) is NULL.
-        reached, answered, skipped, s1, s2, s3, s4, s5, texts, voices, either = (
-            int(count or 0) for count in counts
-        )
-        tallies.setdefault(int(number), {})[str(item)] = ItemTally(
-            str(item), reached, answered, skipped, (s1, s2, s3, s4, s5), texts, voices, either,
-            content_version=int(version),
-        )  # fmt: skip
-    return tallies
+def stance_counts(connection: sqlite3.Connection) -> dict[int, dict[str, tuple[int, ...]]]:
+    """Per round and conclusion reached in it: how many gave stance 1 .. 5 (read from the index
+    on (round, item, stance) alone: what the stance chart of /stats needs, quickly)."""
+    counts: dict[int, dict[str, list[int]]] = {}
+    for number, item, stance, n in connection.execute(
+        "SELECT round, item, stance, count(*) FROM answers"
+        " WHERE item LIKE 'conclusion-%' AND stance IS NOT NULL GROUP BY round, item, stance"
+    ):
+        counts.setdefault(int(number), {}).setdefault(str(item), [0] * 5)[int(stance) - 1] = n
+    return {
+        number: {item: tuple(given) for item, given in of_round.items()}
+        for number, of_round in counts.items()
+    }
 
 
 def stance_respondents(connection: sqlite3.Connection, round: int | None = None) -> int:
@@ -275,34 +279,45 @@ def statistics(connection: sqlite3.Connection) -> dict[str, Any]:
     conclusion: `rounds` holds (round, item, stance, count) of every round with answers,
     `stances` (item, stance, count) of the newest of them."""
 
-    def pairs(sql: str) -> list[tuple[str, int]]:
-        return [(str(k or ""), int(n)) for k, n in connection.execute(sql)]
+    def ranked(counts: dict[str | None, int]) -> list[tuple[str, int]]:
+        # Most first, then by name (nobody's value, NULL, first), as ORDER BY count DESC, 1.
+        order = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0] is not None, kv[0] or ""))
+        return [(str(key or ""), count) for key, count in order]
 
     numbers = answered_rounds(connection)
     newest = numbers[-1] if numbers else 1
+    # One round at a time, the conclusions as a range of the index on (round, item, stance):
+    # SQLite reads the conclusions' entries only, not every answer (GLOB, unlike LIKE, is
+    # case-sensitive and so can be a range of the index).
     given = [
         (int(number), str(item), int(stance), int(n))
-        for number, item, stance, n in connection.execute(
-            "SELECT round, item, stance, count(*) FROM answers"
-            " WHERE item LIKE 'conclusion-%' AND stance IS NOT NULL"
-            " GROUP BY round, item, stance"
+        for number in numbers
+        for item, stance, n in connection.execute(
+            "SELECT item, stance, count(*) FROM answers WHERE round = ?"
+            " AND item GLOB 'conclusion-*' AND stance IS NOT NULL GROUP BY item, stance",
+            (number,),
         )
     ]
+    # Language and source in one pass over respondents and their users, not one each.
+    languages: dict[str | None, int] = {}
+    sources: dict[str | None, int] = {}
+    for language, source, n in connection.execute(
+        "SELECT u.language, u.source, count(*) FROM respondents r JOIN users u USING (user_id)"
+        " GROUP BY u.language, u.source"
+    ):
+        languages[language] = languages.get(language, 0) + int(n)
+        sources[source] = sources.get(source, 0) + int(n)
+    groups = dict(
+        connection.execute(
+            "SELECT stakeholder_group, count(*) FROM respondents GROUP BY stakeholder_group"
+        )
+    )
 
     return {
         "people": people_counts(connection),
-        "languages": pairs(
-            "SELECT u.language, count(*) FROM respondents r JOIN users u USING (user_id)"
-            " GROUP BY u.language ORDER BY count(*) DESC, 1"
-        ),
-        "groups": pairs(
-            "SELECT stakeholder_group, count(*) FROM respondents"
-            " GROUP BY stakeholder_group ORDER BY count(*) DESC, 1"
-        ),
-        "sources": pairs(
-            "SELECT u.source, count(*) FROM respondents r JOIN users u USING (user_id)"
-            " GROUP BY u.source ORDER BY count(*) DESC, 1"
-        ),
+        "languages": ranked(languages),
+        "groups": ranked(groups),
+        "sources": ranked(sources),
         "stances": [(item, stance, n) for number, item, stance, n in given if number == newest],
         "rounds": given,
         "answered_rounds": numbers,

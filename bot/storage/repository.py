@@ -9,6 +9,7 @@ import asyncio
 import json
 import logging
 import os
+import sqlite3
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -169,16 +170,36 @@ class SourceFigures:
     submitted: int
 
 
-class Repository:
-    """The running bot's one connection: every read and write it makes. Writes happen inside
-    `transaction()`."""
+def _migrate(connection: sqlite3.Connection) -> None:
+    """Apply the bundled migrations not applied yet, each in one transaction."""
+    (current,) = connection.execute("PRAGMA user_version").fetchone()
+    for script in sorted(MIGRATIONS.glob("[0-9][0-9][0-9]_*.sql")):
+        number = int(script.name[:3])
+        if number <= int(current):
+            continue
+        logger.info("applying migration %s", script.name)
+        sql = script.read_text(encoding="utf-8")
+        connection.executescript(f"BEGIN;\n{sql}\nPRAGMA user_version = {number};\nCOMMIT;")
 
-    def __init__(self, connection: aiosqlite.Connection, path: Path) -> None:
+
+class Repository:
+    """The running bot's one writing connection: every read and write it makes. Writes happen
+    inside `transaction()`.
+
+    The short statements of an update (primary-key and index lookups, a few microseconds each)
+    run on the event loop itself: a hand-over to a thread and back costs ten times the
+    statement. What may take long runs elsewhere, so that no respondent waits behind it: reads
+    over many rows (`_scan`) on a second, read-only connection in aiosqlite's thread, writes of
+    many rows (`_bulk`) on this connection in a worker thread, while nothing else touches it.
+    """
+
+    def __init__(self, connection: sqlite3.Connection, reader: aiosqlite.Connection, path: Path):
         self._db = connection
+        self._reader = reader
         self.path = path
         self._lock = asyncio.Lock()
         self._owner: asyncio.Task[object] | None = None  # the task inside transaction()
-        self._pending: list[tuple[str, tuple[object, ...]]] = []  # writes awaiting a trip
+        self._bulk_done: asyncio.Event | None = None  # while a bulk write runs in its thread
 
     @classmethod
     async def open(cls, path: Path) -> Repository:
@@ -187,109 +208,97 @@ class Repository:
         # work, once: blocking the loop here for a file creation is harmless.
         path.parent.mkdir(parents=True, exist_ok=True)
         os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
-        connection = await aiosqlite.connect(path)
+        # Used from the loop and, for bulk writes, from one worker thread, never both at once.
+        connection = sqlite3.connect(path, check_same_thread=False)
         # WAL lets exports and backups read while answers are written; NORMAL in WAL loses no
         # committed transaction on a process crash (only, at worst, the last ones on power loss).
-        await connection.execute("PRAGMA journal_mode = WAL")
-        await connection.execute("PRAGMA synchronous = NORMAL")
-        await connection.execute("PRAGMA foreign_keys = ON")
-        await connection.execute("PRAGMA busy_timeout = 5000")
+        connection.execute("PRAGMA journal_mode = WAL")
+        connection.execute("PRAGMA synchronous = NORMAL")
+        connection.execute("PRAGMA foreign_keys = ON")
+        connection.execute("PRAGMA busy_timeout = 5000")
         # What /delete erases is overwritten, not only unlinked: no bytes of it stay in the file.
-        await connection.execute("PRAGMA secure_delete = ON")
-        repository = cls(connection, path)
-        await repository._migrate()
-        return repository
+        connection.execute("PRAGMA secure_delete = ON")
+        _migrate(connection)
+        reader = await aiosqlite.connect(path)
+        await reader.execute("PRAGMA query_only = ON")
+        await reader.execute("PRAGMA busy_timeout = 5000")
+        return cls(connection, reader, path)
 
     async def close(self) -> None:
-        """Close the connection."""
-        await self._db.close()
-
-    async def _migrate(self) -> None:
-        row = await self._row("PRAGMA user_version")
-        current = int(row[0]) if row else 0
-        # Blocking file reads, on purpose: a few small bundled files, before any update.
-        scripts = sorted(MIGRATIONS.glob("[0-9][0-9][0-9]_*.sql"))  # noqa: ASYNC240 - see above
-        for script in scripts:
-            number = int(script.name[:3])
-            if number <= current:
-                continue
-            logger.info("applying migration %s", script.name)
-            sql = script.read_text(encoding="utf-8")
-            await self._db.executescript(
-                f"BEGIN;\n{sql}\nPRAGMA user_version = {number};\nCOMMIT;"
-            )
+        """Close both connections."""
+        await self._reader.close()
+        self._db.close()
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[None]:
-        """Group writes into one atomic commit; jobs and handlers take turns.
-
-        Writes whose result nobody needs wait in `_pending` and reach SQLite's thread together
-        with the next read, the next counted write or the commit: one trip instead of one per
-        statement (each trip costs a hand-over between the event loop and that thread).
-        """
+        """Group writes into one atomic commit; jobs and handlers take turns."""
         async with self._lock:
             self._owner = asyncio.current_task()
             try:
                 yield
-                await self._in_thread(None, None)  # the pending writes and the commit
+                self._db.commit()
             except BaseException:
-                # Whatever failed (a statement in the commit's trip too), nothing of it stays.
-                self._pending.clear()
-                await self._db.rollback()
+                # Whatever failed (the commit too), nothing of it stays.
+                self._db.rollback()
                 raise
             finally:
-                self._pending.clear()
                 self._owner = None
 
     def _check_owner(self, sql: str) -> None:
         if self._owner is None or self._owner is not asyncio.current_task():
             raise NotInTransactionError(sql.split(None, 3)[:3])
 
-    async def _in_thread(self, sql: str | None, parameters: tuple[object, ...] | None) -> Any:
-        """One trip to SQLite's thread: the pending writes, then `sql` (its rows for a query,
-        its row count for a write), or the commit when `sql` is None."""
-        pending, self._pending = self._pending, []
-        database = self._db
-
-        def work() -> Any:
-            connection = database._conn
-            for statement, values in pending:
-                connection.execute(statement, values)
-            if sql is None:
-                connection.commit()
-                return None
-            cursor = connection.execute(sql, parameters or ())
-            if cursor.description is None:
-                return cursor.rowcount
-            return cursor.fetchall()
-
-        # aiosqlite's own hand-over, as its public methods use it: the function runs in the
-        # connection's thread, in order with every other call. aiosqlite has no public way to
-        # run several statements in one trip, so `_execute` and `_conn` are private API:
-        # pyproject.toml pins the versions that have them, and tests/test_storage.py fails
-        # first if an upgrade drops them.
-        return await database._execute(work)  # type: ignore[no-untyped-call]
-
-    async def _defer(self, sql: str, parameters: tuple[object, ...] = ()) -> None:
-        """A write whose row count nobody needs: it goes with the next trip to SQLite."""
-        self._check_owner(sql)
-        self._pending.append((sql, parameters))
+    async def _free(self) -> None:
+        """Wait while a bulk write of another task has the connection."""
+        while (done := self._bulk_done) is not None:
+            await done.wait()
 
     async def _write(self, sql: str, parameters: tuple[object, ...] = ()) -> int:
-        """A write whose row count is needed now (with any pending writes before it)."""
+        """A write of a few rows, inside the current transaction; its row count."""
         self._check_owner(sql)
-        return int(await self._in_thread(sql, parameters))
+        return self._db.execute(sql, parameters).rowcount
 
     async def _rows(self, sql: str, parameters: tuple[object, ...] = ()) -> list[Any]:
-        """All rows of a query, in one trip (the current transaction's pending writes first)."""
-        if self._pending and self._owner is asyncio.current_task():
-            return list(await self._in_thread(sql, parameters))
-        return list(await self._db.execute_fetchall(sql, parameters))
+        """All rows of a short query (the current transaction's writes included)."""
+        if self._bulk_done is not None:
+            await self._free()
+        return self._db.execute(sql, parameters).fetchall()
 
     async def _row(self, sql: str, parameters: tuple[object, ...] = ()) -> Any:
-        """The first row of a query, or None."""
-        rows = await self._rows(sql, parameters)
+        """The first row of a short query, or None."""
+        if self._bulk_done is not None:
+            await self._free()
+        return self._db.execute(sql, parameters).fetchone()
+
+    async def _scan(self, sql: str, parameters: tuple[object, ...] = ()) -> list[Any]:
+        """All rows of a query over many rows (counts for an admin, a round's shares), read in
+        another thread from what is committed. Inside a transaction that has written, the
+        query must see those writes: it runs on this connection then."""
+        if self._owner is asyncio.current_task() and self._db.in_transaction:
+            return await self._rows(sql, parameters)
+        return list(await self._reader.execute_fetchall(sql, parameters))
+
+    async def _scan_row(self, sql: str, parameters: tuple[object, ...] = ()) -> Any:
+        """The first row of a query over many rows (see `_scan`), or None."""
+        rows = await self._scan(sql, parameters)
         return rows[0] if rows else None
+
+    async def _bulk(self, sql: str, parameters: tuple[object, ...] = ()) -> int:
+        """A write of many rows (a broadcast's queue, a round's invitations), inside the current
+        transaction, in a worker thread; its row count. Other tasks' reads wait for it."""
+        self._check_owner(sql)
+        done = self._bulk_done = asyncio.Event()
+        work = asyncio.ensure_future(asyncio.to_thread(self._counted, sql, parameters))
+        try:
+            return await asyncio.shield(work)
+        finally:
+            if not work.done():  # cancelled: the statement still runs; the connection is its
+                await asyncio.wait({work})
+            self._bulk_done = None
+            done.set()
+
+    def _counted(self, sql: str, parameters: tuple[object, ...]) -> int:
+        return self._db.execute(sql, parameters).rowcount
 
     # People -------------------------------------------------------------------------------
 
@@ -328,7 +337,7 @@ class Repository:
     ) -> None:
         """Record a first contact."""
         moment = timestamp(now)
-        await self._defer(
+        await self._write(
             "INSERT INTO users (user_id, chat_id, language_code, source, created_at,"
             f" last_activity_at, round) VALUES (?, ?, ?, ?, ?, ?, {CURRENT_ROUND})",
             (user_id, chat_id, language_code, source, moment, moment),
@@ -338,7 +347,7 @@ class Repository:
         self, user_id: int, step: str, *, now: datetime, editing: bool = False
     ) -> None:
         """Move the user to `step`; this is what a restart resumes from."""
-        await self._defer(
+        await self._write(
             "UPDATE users SET step = ?, editing = ?, last_activity_at = ?, blocked = 0"
             " WHERE user_id = ?",
             (step, int(editing), timestamp(now), user_id),
@@ -347,7 +356,7 @@ class Repository:
     async def steps_taken(self) -> list[tuple[str, bool, bool, int]]:
         """(step, editing, returning, how many people) of every step someone stands at;
         `returning`: in a later round's journey (`Participant.returning`)."""
-        rows = await self._rows(
+        rows = await self._scan(
             f"SELECT step, editing, {_RETURNING}, count(*) FROM users AS u"
             " GROUP BY step, editing, 3"
         )
@@ -361,7 +370,7 @@ class Repository:
     ) -> int:
         """Move everyone at `step` (while `editing` or not, `returning` or not) to `to`; return
         how many."""
-        return await self._write(
+        return await self._bulk(
             "UPDATE users AS u SET step = ?, editing = ? WHERE step = ? AND editing = ?"
             f" AND {_RETURNING} = ?",
             (to, int(editing_after), step, int(editing), int(returning)),
@@ -369,21 +378,21 @@ class Repository:
 
     async def set_language(self, user_id: int, language: str) -> None:
         """Remember the language the user chose."""
-        await self._defer("UPDATE users SET language = ? WHERE user_id = ?", (language, user_id))
+        await self._write("UPDATE users SET language = ? WHERE user_id = ?", (language, user_id))
 
     async def set_language_checked(self, user_id: int) -> None:
         """Remember that the respondent's writing was compared with the language they chose."""
-        await self._defer("UPDATE users SET language_checked = 1 WHERE user_id = ?", (user_id,))
+        await self._write("UPDATE users SET language_checked = 1 WHERE user_id = ?", (user_id,))
 
     async def set_stopped(self, user_id: int, *, stopped: bool) -> None:
         """/stop (no reminders, no news) or its undoing by /start."""
-        await self._defer(
+        await self._write(
             "UPDATE users SET stopped = ? WHERE user_id = ?", (int(stopped), user_id)
         )
 
     async def set_status(self, user_id: int, status: str) -> None:
         """Set new / declined / in_progress / submitted."""
-        await self._defer("UPDATE users SET status = ? WHERE user_id = ?", (status, user_id))
+        await self._write("UPDATE users SET status = ? WHERE user_id = ?", (status, user_id))
 
     async def stored_facts(self, user_id: int) -> dict[str, Any]:
         """The stored columns about a user that /mydata reports beside the answers."""
@@ -399,12 +408,12 @@ class Repository:
 
     async def forget_user(self, user_id: int) -> None:
         """Erase the user and, through the foreign keys, everything that hangs off them."""
-        await self._defer("DELETE FROM users WHERE user_id = ?", (user_id,))
+        await self._write("DELETE FROM users WHERE user_id = ?", (user_id,))
 
     async def withdraw(self, user_id: int, *, now: datetime) -> None:
         """/delete: erase the user, keeping only their pseudonymous number (if they had one)
         until the team is told and the server's packs and backups are cleaned of it."""
-        await self._defer(
+        await self._write(
             "INSERT INTO withdrawals (respondent_id, withdrawn_at)"
             " SELECT id, ? FROM respondents WHERE user_id = ? ON CONFLICT DO NOTHING",
             (timestamp(now), user_id),
@@ -430,24 +439,24 @@ class Repository:
         column = "told_at" if told else "purged_at"
         for start in range(0, len(numbers), 500):  # SQLite's bound on parameters
             chunk = numbers[start : start + 500]
-            await self._defer(
+            await self._write(
                 f"UPDATE withdrawals SET {column} = ?"
                 f" WHERE respondent_id IN ({','.join('?' * len(chunk))})",
                 (timestamp(now), *chunk),
             )
-        await self._defer(
+        await self._write(
             "DELETE FROM withdrawals WHERE told_at IS NOT NULL AND purged_at IS NOT NULL"
         )
 
     async def consent(self, user_id: int, *, version: int, now: datetime) -> int:
         """Record consent and return the pseudonymous number, assigned once."""
         moment = timestamp(now)
-        await self._defer(
+        await self._write(
             "INSERT INTO respondents (user_id, consented_at, consent_version, started_at)"
             " VALUES (?, ?, ?, ?) ON CONFLICT (user_id) DO NOTHING",
             (user_id, moment, version, moment),
         )
-        await self._defer(
+        await self._write(
             f"UPDATE users SET status = 'in_progress', round = {CURRENT_ROUND}"
             " WHERE user_id = ? AND status != 'submitted'",
             (user_id,),
@@ -460,7 +469,7 @@ class Repository:
         """Store whether comments may be quoted, or whether news is wanted."""
         if field not in CONSENT_CHOICES:
             raise ValueError(field)
-        await self._defer(
+        await self._write(
             f"UPDATE respondents SET {field} = ? WHERE id = ?",
             (int(value), respondent_id),
         )
@@ -476,7 +485,7 @@ class Repository:
             (value, respondent_id, value),
         )
         if changed:
-            await self._defer(
+            await self._write(
                 "UPDATE respondents SET revised_at = ? WHERE id = ? AND completed_at IS NOT NULL",
                 (timestamp(now), respondent_id),
             )
@@ -491,7 +500,7 @@ class Repository:
     async def add_source(self, code: str, label: str, *, now: datetime) -> None:
         """Register a recruitment source, or bring a retired one back; a label given replaces
         the old one, an empty one keeps it."""
-        await self._defer(
+        await self._write(
             "INSERT INTO sources (code, label, created_at) VALUES (?, ?, ?)"
             " ON CONFLICT (code) DO UPDATE SET retired_at = NULL,"
             " label = CASE WHEN excluded.label <> '' THEN excluded.label ELSE sources.label END",
@@ -509,7 +518,7 @@ class Repository:
     async def source_figures(self) -> list[SourceFigures]:
         """Every registered source with how many started, consented and submitted through it:
         the active ones first, each group in the order registered."""
-        rows = await self._rows(
+        rows = await self._scan(
             "SELECT s.code, s.label, s.retired_at IS NOT NULL, count(u.user_id),"
             " count(r.id), count(r.completed_at)"  # submitted, whatever a later round's state
             " FROM sources AS s"
@@ -528,13 +537,13 @@ class Repository:
         """Mark the answers of `round` submitted; the first submit's time is kept (a returning
         respondent's in their round entry, anyone else's on their respondent record)."""
         if returning:
-            await self._defer(
+            await self._write(
                 "UPDATE round_entries SET completed_at = COALESCE(completed_at, ?)"
                 " WHERE respondent_id = ? AND round = ?",
                 (timestamp(now), respondent_id, round),
             )
         else:
-            await self._defer(
+            await self._write(
                 "UPDATE respondents SET completed_at = COALESCE(completed_at, ?) WHERE id = ?",
                 (timestamp(now), respondent_id),
             )
@@ -544,12 +553,12 @@ class Repository:
         """Clear every answer of `round`; a first journey's profile too (a returning
         respondent's round asks only the conclusions). The pseudonymous number stays."""
         for table in ("comment_parts", "voice_notes", "answers"):
-            await self._defer(
+            await self._write(
                 f"DELETE FROM {table} WHERE respondent_id = ? AND round = ?",
                 (respondent_id, round),
             )
         if not returning:
-            await self._defer(
+            await self._write(
                 "UPDATE respondents SET stakeholder_group = NULL, region = NULL,"
                 " age_band = NULL, gender = NULL WHERE id = ?",
                 (respondent_id,),
@@ -578,7 +587,7 @@ class Repository:
         self, respondent_id: int, item: str, *, round: int, version: int, now: datetime
     ) -> None:
         """Record that the respondent was shown this item in `round`."""
-        await self._defer(
+        await self._write(
             "INSERT INTO answers (respondent_id, round, item, content_version, reached_at)"
             " VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
             (respondent_id, round, item, version, timestamp(now)),
@@ -593,12 +602,12 @@ class Repository:
             (respondent_id, round, item),
         )
         if revised:  # the time goes to the round's record: a later round's, or the first's
-            await self._defer(
+            await self._write(
                 "UPDATE round_entries SET revised_at = ? WHERE respondent_id = ? AND round = ?"
                 " AND completed_at IS NOT NULL",
                 (moment, respondent_id, round),
             )
-            await self._defer(
+            await self._write(
                 "UPDATE respondents SET revised_at = ? WHERE id = ? AND completed_at IS NOT NULL"
                 " AND NOT EXISTS (SELECT 1 FROM round_entries WHERE respondent_id = ?"
                 " AND round = ? AND started_at IS NOT NULL)",
@@ -649,7 +658,7 @@ class Repository:
         first pass is not a revision; after it, any change is.
         """
         await self.reach(respondent_id, item, round=round, version=version, now=now)
-        await self._defer(
+        await self._write(
             "UPDATE answers SET answered_at = COALESCE(answered_at, ?)"
             " WHERE respondent_id = ? AND round = ? AND item = ?",
             (timestamp(now), respondent_id, round, item),
@@ -717,7 +726,7 @@ class Repository:
             message_id in before and length <= _joined_length(before)
         )
         if added:
-            await self._defer(
+            await self._write(
                 "INSERT INTO comment_parts (respondent_id, round, item, message_id, text,"
                 " language) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (respondent_id, message_id)"
                 " DO UPDATE SET text = excluded.text, language = excluded.language",
@@ -765,7 +774,7 @@ class Repository:
                 (respondent_id, message_id),
             )
             return again is not None
-        await self._defer(
+        await self._write(
             "UPDATE answers SET voice_count = voice_count + 1,"
             " voice_duration = coalesce(voice_duration, 0) + ?"
             " WHERE respondent_id = ? AND round = ? AND item = ?",
@@ -779,7 +788,7 @@ class Repository:
     ) -> None:
         """Remove the item's text and voice comment."""
         for table in ("comment_parts", "voice_notes"):
-            await self._defer(
+            await self._write(
                 f"DELETE FROM {table} WHERE respondent_id = ? AND round = ? AND item = ?",
                 (respondent_id, round, item),
             )
@@ -817,7 +826,7 @@ class Repository:
 
     async def count_reminder(self, user_id: int) -> None:
         """Note that one more reminder was queued for the user."""
-        await self._defer(
+        await self._write(
             "UPDATE users SET reminders_sent = reminders_sent + 1 WHERE user_id = ?", (user_id,)
         )
 
@@ -833,7 +842,7 @@ class Repository:
     ) -> None:
         """Queue one message for the pump."""
         moment = timestamp(now)
-        await self._defer(
+        await self._write(
             "INSERT INTO outbox (kind, batch, user_id, chat_id, payload, next_at, created_at)"
             " VALUES (?, ?, ?, ?, ?, ?, ?)",
             (kind, batch, user_id, chat_id, json.dumps(payload, ensure_ascii=False), moment,
@@ -883,13 +892,13 @@ class Repository:
                     )
                 )  # fmt: skip
         if cancelled:
-            await self._defer(
+            await self._write(
                 "UPDATE outbox SET status = 'cancelled', last_error = 'recipient not eligible'"
                 f" WHERE id IN ({','.join('?' * len(cancelled))})",
                 tuple(cancelled),
             )
         if claimed:  # leased, still pending: a crash now loses none of them
-            await self._defer(
+            await self._write(
                 f"UPDATE outbox SET next_at = ? WHERE id IN ({','.join('?' * len(claimed))})",
                 (timestamp(now + OUTBOX_LEASE), *(message.id for message in claimed)),
             )
@@ -911,7 +920,7 @@ class Repository:
             (message_id,),
         )
         if not taken:
-            await self._defer(
+            await self._write(
                 "UPDATE outbox SET status = 'cancelled', last_error = 'recipient not eligible'"
                 " WHERE id = ? AND status = 'pending'",
                 (message_id,),
@@ -920,28 +929,28 @@ class Repository:
 
     async def outbox_defer(self, message_id: int, *, at: datetime) -> None:
         """A leased message not taken yet waits until `at` (a pause, its chat's turn)."""
-        await self._defer(
+        await self._write(
             "UPDATE outbox SET next_at = ? WHERE id = ? AND status = 'pending'",
             (timestamp(at), message_id),
         )
 
     async def outbox_unknown(self, message_id: int, error: str) -> None:
         """Telegram may or may not have delivered it (a read timeout): never sent again."""
-        await self._defer(
+        await self._write(
             "UPDATE outbox SET status = 'unknown', last_error = ? WHERE id = ?",
             (error[:500], message_id),
         )
 
     async def outbox_sent(self, message_id: int, *, telegram_id: int, now: datetime) -> None:
         """Telegram accepted the message."""
-        await self._defer(
+        await self._write(
             "UPDATE outbox SET status = 'sent', sent_message_id = ?, sent_at = ? WHERE id = ?",
             (telegram_id, timestamp(now), message_id),
         )
 
     async def outbox_blocked(self, message_id: int, user_id: int) -> None:
         """The person blocked the bot: nothing is ever sent to them again."""
-        await self._defer(
+        await self._write(
             "UPDATE outbox SET status = 'blocked', last_error = 'blocked' WHERE id = ?",
             (message_id,),
         )
@@ -949,11 +958,11 @@ class Repository:
 
     async def mark_blocked(self, user_id: int) -> None:
         """Telegram answered 403 for this user."""
-        await self._defer("UPDATE users SET blocked = 1 WHERE user_id = ?", (user_id,))
+        await self._write("UPDATE users SET blocked = 1 WHERE user_id = ?", (user_id,))
 
     async def outbox_failed(self, message_id: int, error: str) -> None:
         """The message cannot be delivered (a bad request, or too many attempts)."""
-        await self._defer(
+        await self._write(
             "UPDATE outbox SET status = 'failed', last_error = ? WHERE id = ?",
             (error[:500], message_id),
         )
@@ -963,7 +972,7 @@ class Repository:
     ) -> None:
         """Send a message being sent again at `at` (`counted`: the attempt counts towards the
         limit)."""
-        await self._defer(
+        await self._write(
             "UPDATE outbox SET status = 'pending', next_at = ?, last_error = ?,"
             " attempts = attempts - ? WHERE id = ? AND status = 'sending'",
             (timestamp(at), error[:500], 0 if counted else 1, message_id),
@@ -973,7 +982,7 @@ class Repository:
         """How many messages are in each state."""
         return {
             str(status): int(count)
-            for status, count in await self._rows(
+            for status, count in await self._scan(
                 "SELECT status, count(*) FROM outbox WHERE ? IS NULL OR kind = ? GROUP BY status",
                 (kind, kind),
             )
@@ -998,12 +1007,12 @@ class Repository:
     async def release_run(self, name: str, occurrence: datetime, previous: str | None) -> None:
         """Give back a claim for `occurrence` whose run failed, so that it runs again."""
         if previous is None:
-            await self._defer(
+            await self._write(
                 "DELETE FROM job_runs WHERE name = ? AND last_run_at = ?",
                 (name, timestamp(occurrence)),
             )
         else:
-            await self._defer(
+            await self._write(
                 "UPDATE job_runs SET last_run_at = ? WHERE name = ? AND last_run_at = ?",
                 (previous, name, timestamp(occurrence)),
             )
@@ -1031,7 +1040,7 @@ class Repository:
     async def seed_team_chats(self, chats: list[int], *, now: datetime) -> None:
         """Add BOT_TEAM_CHATS once: a chat removed from the bot stays removed."""
         for chat_id in chats:
-            await self._defer(
+            await self._write(
                 "INSERT OR IGNORE INTO team_chats (chat_id, added_at) VALUES (?, ?)",
                 (chat_id, timestamp(now)),
             )
@@ -1062,7 +1071,7 @@ class Repository:
 
     async def audit(self, actor: int, action: str, detail: str, *, now: datetime) -> None:
         """Write one admin action to the audit log."""
-        await self._defer(
+        await self._write(
             "INSERT INTO audit (at, actor, action, detail) VALUES (?, ?, ?, ?)",
             (timestamp(now), actor, action, detail[:500]),
         )
@@ -1081,7 +1090,7 @@ class Repository:
 
     async def set_switch(self, name: str, value: str) -> None:
         """Set a switch."""
-        await self._defer(
+        await self._write(
             "INSERT INTO switches (name, value) VALUES (?, ?)"
             " ON CONFLICT (name) DO UPDATE SET value = excluded.value",
             (name, value),
@@ -1091,12 +1100,12 @@ class Repository:
 
     async def open_draft(self, admin_id: int, admin_chat: int, *, now: datetime) -> int:
         """Start a new broadcast draft for the admin (an earlier unfinished draft is dropped)."""
-        await self._defer(
+        await self._write(
             "UPDATE broadcasts SET status = 'cancelled', finished_at = ?"
             " WHERE admin_id = ? AND status = 'draft'",
             (timestamp(now), admin_id),
         )
-        await self._defer(
+        await self._write(
             "INSERT INTO broadcasts (admin_id, admin_chat, step, draft, created_at)"
             " VALUES (?, ?, 'mode', '{}', ?)",
             (admin_id, admin_chat, timestamp(now)),
@@ -1131,7 +1140,7 @@ class Repository:
         self, broadcast_id: int, *, step: str, draft: dict[str, Any], audience: str | None
     ) -> None:
         """Store the draft's progress."""
-        await self._defer(
+        await self._write(
             "UPDATE broadcasts SET step = ?, draft = ?, audience = ? WHERE id = ?"
             " AND status = 'draft'",
             (step, json.dumps(draft, ensure_ascii=False), audience, broadcast_id),
@@ -1139,12 +1148,12 @@ class Repository:
 
     async def cancel_broadcast(self, broadcast_id: int, *, now: datetime) -> int:
         """Cancel a draft or a sending broadcast; return how many queued messages were dropped."""
-        dropped = await self._write(
+        dropped = await self._bulk(
             "UPDATE outbox SET status = 'cancelled', last_error = 'broadcast cancelled'"
             " WHERE kind = 'broadcast' AND batch = ? AND status = 'pending'",
             (broadcast_id,),
         )
-        await self._defer(
+        await self._write(
             "UPDATE broadcasts SET status = 'cancelled', finished_at = ?"
             " WHERE id = ? AND status IN ('draft', 'sending')",
             (timestamp(now), broadcast_id),
@@ -1154,21 +1163,21 @@ class Repository:
     async def audience(self, audience: str) -> int:
         """How many people a broadcast to `audience` would reach now."""
         where, parameters = _audience_sql(audience)
-        row = await self._row(f"SELECT count(*) FROM {RECIPIENTS} AND {where}", parameters)
+        row = await self._scan_row(f"SELECT count(*) FROM {RECIPIENTS} AND {where}", parameters)
         return int(row[0])
 
     async def start_broadcast(self, broadcast_id: int, audience: str, *, now: datetime) -> int:
         """Queue one outbox row per recipient and mark the broadcast sending; return how many."""
         where, parameters = _audience_sql(audience)
         moment = timestamp(now)
-        total = await self._write(
+        total = await self._bulk(
             "INSERT INTO outbox (kind, batch, user_id, chat_id, payload, next_at, created_at)"
             " SELECT 'broadcast', ?, u.user_id, u.chat_id,"
             " json_object('language', coalesce(u.language, 'en')), ?, ?"
             f" FROM {RECIPIENTS} AND {where} ORDER BY u.user_id",
             (broadcast_id, moment, moment, *parameters),
         )
-        await self._defer(
+        await self._write(
             "UPDATE broadcasts SET status = 'sending', total = ?, started_at = ? WHERE id = ?",
             (total, moment, broadcast_id),
         )
@@ -1176,7 +1185,7 @@ class Repository:
 
     async def set_progress(self, broadcast_id: int, message_id: int | None, text: str) -> None:
         """Remember the admin's progress message and what it says."""
-        await self._defer(
+        await self._write(
             "UPDATE broadcasts SET progress_message = coalesce(?, progress_message),"
             " progress_text = ? WHERE id = ?",
             (message_id, text, broadcast_id),
@@ -1184,7 +1193,7 @@ class Repository:
 
     async def finish_broadcast(self, broadcast_id: int, *, now: datetime) -> None:
         """Nothing of the broadcast is left to send."""
-        await self._defer(
+        await self._write(
             "UPDATE broadcasts SET status = 'done', finished_at = ? WHERE id = ?"
             " AND status = 'sending'",
             (timestamp(now), broadcast_id),
@@ -1192,7 +1201,7 @@ class Repository:
 
     async def batch_counts(self, broadcast_id: int) -> dict[str, int]:
         """How many of a broadcast's messages are in each state."""
-        rows = await self._rows(
+        rows = await self._scan(
             "SELECT status, count(*) FROM outbox WHERE kind = 'broadcast' AND batch = ?"
             " GROUP BY status",
             (broadcast_id,),
@@ -1214,7 +1223,7 @@ class Repository:
 
     async def invitees(self, number: int) -> int:
         """How many people round `number`'s invitation would go to now."""
-        row = await self._row(f"SELECT count(*) FROM {INVITEES}", (number,))
+        row = await self._scan_row(f"SELECT count(*) FROM {INVITEES}", (number,))
         return int(row[0])
 
     async def open_round(
@@ -1230,11 +1239,11 @@ class Repository:
         in it stays there.
         """
         moment = timestamp(now)
-        await self._defer(
+        await self._bulk(
             "UPDATE rounds SET closed_at = ?, closed_by = ? WHERE closed_at IS NULL",
             (moment, by),
         )
-        await self._defer(
+        await self._bulk(
             "INSERT INTO rounds (number, content_version, started_at, started_by)"
             " VALUES (?, ?, ?, ?)",
             (number, version, moment, by),
@@ -1244,21 +1253,21 @@ class Repository:
             " WHERE r.completed_at IS NULL AND u.round < ?"
         )
         for table in ("answers", "comment_parts", "voice_notes"):
-            await self._defer(
+            await self._bulk(
                 f"UPDATE {table} SET round = ? WHERE respondent_id IN ({unfinished})",
                 (number, number),
             )
-        await self._defer(
+        await self._bulk(
             "UPDATE users SET round = ? WHERE round < ? AND user_id NOT IN"
             " (SELECT user_id FROM respondents WHERE completed_at IS NOT NULL)",
             (number, number),
         )
-        await self._defer(
+        await self._bulk(
             "INSERT INTO round_entries (respondent_id, round, invited_at)"
             f" SELECT r.id, ?, ? FROM {INVITEES}",
             (number, moment, number),
         )
-        return await self._write(
+        return await self._bulk(
             "INSERT INTO outbox (kind, batch, user_id, chat_id, payload, next_at, created_at)"
             " SELECT 'invitation', ?, u.user_id, u.chat_id,"
             " CASE u.language WHEN 'kk' THEN ? WHEN 'ru' THEN ? ELSE ? END, ?, ?"
@@ -1281,12 +1290,12 @@ class Repository:
     ) -> None:
         """A returning respondent takes up round `number`: its journey starts at `step`."""
         moment = timestamp(now)
-        await self._defer(
+        await self._write(
             "INSERT INTO round_entries (respondent_id, round, started_at) VALUES (?, ?, ?)"
             " ON CONFLICT DO UPDATE SET started_at = coalesce(started_at, excluded.started_at)",
             (respondent_id, number, moment),
         )
-        await self._defer(
+        await self._write(
             "UPDATE users SET round = ?, status = 'in_progress', step = ?, editing = 0,"
             " reminders_sent = 0, last_activity_at = ? WHERE user_id = ?",
             (number, step, moment, user_id),
@@ -1294,7 +1303,7 @@ class Repository:
 
     async def round_stances(self, number: int) -> dict[str, dict[int, int]]:
         """How many gave each stance on each item in round `number` (skips not counted)."""
-        rows = await self._rows(
+        rows = await self._scan(
             "SELECT item, stance, count(*) FROM answers WHERE round = ? AND stance IS NOT NULL"
             " GROUP BY item, stance",
             (number,),
@@ -1318,7 +1327,7 @@ class Repository:
 
     async def round_version(self, number: int) -> int | None:
         """The newest content version answers of round `number` were given against."""
-        row = await self._row(
+        row = await self._scan_row(
             "SELECT max(content_version) FROM answers WHERE round = ?", (number,)
         )
         return None if row is None or row[0] is None else int(row[0])
@@ -1346,17 +1355,17 @@ class Repository:
         """Invitations to round `number` and who answered in it."""
         sent = {
             str(status): int(count)
-            for status, count in await self._rows(
+            for status, count in await self._scan(
                 "SELECT status, count(*) FROM outbox WHERE kind = 'invitation' AND batch = ?"
                 " GROUP BY status",
                 (number,),
             )
         }
-        entries = await self._row(
+        entries = await self._scan_row(
             "SELECT count(started_at), count(completed_at) FROM round_entries WHERE round = ?",
             (number,),
         )
-        newcomers = await self._row(
+        newcomers = await self._scan_row(
             "SELECT count(*), count(r.completed_at) FROM respondents AS r"
             " JOIN users AS u USING (user_id) WHERE u.round = ? AND NOT EXISTS"
             " (SELECT 1 FROM round_entries AS e WHERE e.respondent_id = r.id AND e.round = ?)",
@@ -1398,7 +1407,7 @@ class Repository:
 
     async def publish_content(self, version: int, text: str, *, by: int, now: datetime) -> None:
         """Keep a published content file."""
-        await self._defer(
+        await self._write(
             "INSERT INTO content_versions (version, text, published_at, published_by)"
             " VALUES (?, ?, ?, ?)",
             (version, text, timestamp(now), by),
