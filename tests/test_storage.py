@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from pathlib import Path
+
+import pytest
 
 from bot.storage.repository import Repository
 
@@ -48,5 +51,40 @@ async def test_a_write_is_seen_by_a_read_inside_its_transaction_and_stored_by_it
             await repository.set_switch("consultation", "closed")
             assert await repository.switch("consultation", "open") == "closed"
         assert await repository.switch("consultation", "open") == "closed"
+    finally:
+        await repository.close()
+
+
+async def test_a_cancelled_bulk_write_lets_other_reads_go_on_once_its_statement_ended(
+    tmp_path: Path,
+) -> None:
+    """Cancelling the task of a bulk write (twice) waits for its statement, rolls it back and
+    frees the connection: a read of another task waiting on it completes."""
+    repository = await Repository.open(tmp_path / "bot.sqlite3")
+    slow = (
+        "INSERT INTO switches (name, value) WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL"
+        " SELECT i + 1 FROM n WHERE i < 300000) SELECT 'k' || i, 'v' FROM n"
+    )
+
+    async def bulk() -> None:
+        async with repository.transaction():
+            await repository._bulk(slow)
+
+    try:
+        task = asyncio.create_task(bulk())
+        for _ in range(100):  # the task reaches its bulk write within a few loop turns
+            if repository._bulk_done is not None:
+                break
+            await asyncio.sleep(0)
+        assert repository._bulk_done is not None
+        reader = asyncio.create_task(repository._rows("SELECT count(*) FROM switches"))
+        await asyncio.sleep(0)
+        task.cancel()
+        await asyncio.sleep(0)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        assert await asyncio.wait_for(reader, 10) == [(0,)]
+        assert repository._bulk_done is None
     finally:
         await repository.close()

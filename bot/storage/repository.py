@@ -292,10 +292,18 @@ class Repository:
         try:
             return await asyncio.shield(work)
         finally:
-            if not work.done():  # cancelled: the statement still runs; the connection is its
-                await asyncio.wait({work})
+            # Cancelled: the statement still runs, and nothing else may use the connection
+            # until it ends (a second cancellation too waits for it).
+            cancelled = False
+            while not work.done():
+                try:
+                    await asyncio.wait({work})
+                except asyncio.CancelledError:
+                    cancelled = True
             self._bulk_done = None
             done.set()
+            if cancelled:
+                raise asyncio.CancelledError  # the cancellation, once it is safe
 
     def _counted(self, sql: str, parameters: tuple[object, ...]) -> int:
         return self._db.execute(sql, parameters).rowcount
