@@ -29,6 +29,7 @@ go through pandas DataFrames.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import dataclasses
 import functools
@@ -37,11 +38,12 @@ import math
 import operator
 import re
 import shutil
+import sys
 import tempfile
 import time
 import unicodedata
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
@@ -127,6 +129,7 @@ NUMERIC_ANSWERS = frozenset({
     "respondent", "content_version", "stance", "comment_redacted", "may_quote", "revised", "round",
 })  # fmt: skip
 EXCEL_ROWS = 1_048_575  # data rows per sheet, under Excel's limit with the header
+EXCEL_CHARS = 32_767  # characters a cell holds: longer text (in the CSV whole) ends in "…"
 PARALLEL_FROM = 20_000  # respondents from which respondents.csv is built in a second process
 SNAPSHOT = "snapshot.sqlite3"  # the online copy both processes read; removed when done
 BOM = "\ufeff"
@@ -967,7 +970,7 @@ def _cell(value: Any, *, numeric: bool = False) -> Any:
         return value
     if isinstance(value, bool | np.bool_):
         return int(value)
-    # NumPy's numbers too (a DataFrame's counts): xlsxwriter would write them as text.
+    # NumPy's numbers too (a DataFrame's counts), as the writer's own int and float.
     if isinstance(value, int | np.integer):
         return int(value)
     if isinstance(value, float | np.floating):
@@ -994,16 +997,16 @@ def _numeric_column(name: str) -> bool:
     )
 
 
-def _excel_date(text: str) -> float | None:
-    """A local ISO 8601 time of the pack ("2026-11-30T14:05:00+05:00") as an Excel date.
+def _excel_date(text: str) -> datetime | None:
+    """A local ISO 8601 time of the pack ("2026-11-30T14:05:00+05:00") as the workbook's date.
 
     Excel has no time zones: the cell holds the local time as read on a clock in the bot's
-    zone (the offset stays in the CSV files).
+    zone (the offset stays in the CSV files); the writer stores it as Excel's day number with
+    DATE_FORMAT.
     """
     if not text:
         return None
-    moment = datetime.fromisoformat(text[:19])
-    return (moment - EXCEL_EPOCH).total_seconds() / 86_400
+    return datetime.fromisoformat(text[:19])
 
 
 def _widths(frame: pd.DataFrame) -> list[float]:
@@ -1020,38 +1023,98 @@ def _widths(frame: pd.DataFrame) -> list[float]:
     return widths
 
 
-@dataclass(frozen=True)
+def _csv_widths(path: Path) -> tuple[list[str], list[float]]:
+    """A CSV file's header and its column widths, as _widths sizes them, from its first
+    SAMPLE_ROWS rows (read as text, one row at a time: memory stays flat)."""
+    with path.open(encoding="utf-8-sig", newline="") as file:
+        reader = csv.reader(file)
+        names = next(reader, [])
+        longest = [0] * len(names)
+        for values in itertools.islice(reader, SAMPLE_ROWS):
+            longest = [max(n, len(v)) for n, v in zip(longest, values, strict=False)]
+    least, most = WIDTHS
+    widths = [
+        float(len(DATE_FORMAT) + 1)
+        if name in DATE_COLUMNS
+        else float(min(most, max(least, len(name) + 2, n + 1)))
+        for name, n in zip(names, longest, strict=True)
+    ]
+    return names, widths
+
+
+def _csv_rows(path: Path) -> int:
+    """How many data rows a CSV file holds: its lines when none is quoted over two, else
+    counted by the CSV reader."""
+    with path.open("rb") as file:
+        lines = sum(
+            block.count(b"\n") for block in iter(functools.partial(file.read, 1 << 20), b"")
+        )
+    if lines - 1 <= EXCEL_ROWS:
+        return max(0, lines - 1)  # an upper bound: all the sheet needs to know
+    with path.open(encoding="utf-8-sig", newline="") as file:
+        return sum(1 for _ in csv.reader(file)) - 1
+
+
+def _text_cell(value: Any) -> Any:
+    """A text column's cell: the string verbatim (the CSV guard taken off), missing as empty."""
+    if isinstance(value, str):
+        if not value:
+            return None
+        if value[:1] == "'" and guarded(value[1:]):
+            value = value[1:]
+        return value if len(value) <= EXCEL_CHARS else value[: EXCEL_CHARS - 1] + "…"
+    cell = _cell(value)
+    return None if isinstance(cell, str) and not cell else cell
+
+
+def _number_cell(value: Any) -> Any:
+    cell = _cell(value, numeric=True)
+    return None if isinstance(cell, str) and not cell else cell
+
+
+def _date_cell(value: Any) -> datetime | None:
+    return _excel_date(value) if isinstance(value, str) else None
+
+
+CONVERTERS = {"text": _text_cell, "number": _number_cell, "date": _date_cell}
+
+
+@dataclass
 class _Sheets:
-    """Writes sheets of one workbook: header row frozen, columns sized, numbers and dates typed."""
+    """The workbook's sheets, each a header and its rows as records (header name to value:
+    str, int, float, datetime or None for an empty cell), with its column widths.
 
-    book: Any
-    header: Any
-    date: Any
+    A sheet longer than EXCEL_ROWS goes on in "name (2)", "name (3)"…: the parts read the
+    same iterator of rows one after the other, as the writer writes them in order.
+    """
 
-    def start(self, name: str, columns: list[str], widths: list[float]) -> Any:
-        """A new sheet with its bold, frozen header row and sized columns."""
-        sheet = self.book.add_worksheet(name)
-        sheet.freeze_panes(1, 0)
-        for index, width in enumerate(widths):
-            sheet.set_column(index, index, width)
-        sheet.write_row(0, 0, columns, self.header)
-        return sheet
+    entries: list[tuple[str, Any]] = dataclasses.field(default_factory=list)
+    widths: dict[str, dict[str, float] | list[float]] = dataclasses.field(default_factory=dict)
 
-    def row(self, sheet: Any, index: int, values: tuple[Any, ...], kinds: list[str]) -> None:
-        """One data row: `kinds` says per column "number", "date" or "text"."""
-        cells: list[Any] = []
-        dates: list[tuple[int, float]] = []
-        for column, (value, kind) in enumerate(zip(values, kinds, strict=True)):
-            if kind == "date":
-                serial = _excel_date(value) if isinstance(value, str) else None
-                if serial is not None:
-                    dates.append((column, serial))
-                cells.append(None)  # written below, with the date format
-            else:
-                cells.append(_cell(value, numeric=kind == "number"))
-        sheet.write_row(index, 0, cells)
-        for column, serial in dates:
-            sheet.write_number(index, column, serial, self.date)
+    def add(
+        self, name: str, columns: list[str], widths: list[float], rows: Any, count: int
+    ) -> None:
+        """The sheet `name` (and its parts), `count` rows (at most) read from `rows`."""
+        converters = [CONVERTERS[kind] for kind in _kinds(columns)]
+        parts = max(1, math.ceil(count / EXCEL_ROWS))
+        for part in range(1, parts + 1):
+            title = name if part == 1 else f"{name} ({part})"
+            self.entries.append(
+                (title, self._records(columns, converters, itertools.islice(rows, EXCEL_ROWS)))
+            )
+            self.widths[title] = widths
+
+    @staticmethod
+    def _records(columns: list[str], converters: list[Any], rows: Any) -> Any:
+        written = False
+        for values in rows:
+            yield {
+                column: convert(value)
+                for column, convert, value in zip(columns, converters, values, strict=True)
+            }
+            written = True
+        if not written:  # the header alone: a record with every cell empty writes no row
+            yield dict.fromkeys(columns)
 
 
 def _kinds(columns: list[str]) -> list[str]:
@@ -1061,50 +1124,73 @@ def _kinds(columns: list[str]) -> list[str]:
     ]
 
 
-def write_xlsx(sheets: dict[str, pd.DataFrame], answers_csv: Path, path: Path) -> Path:
-    """The workbook: answers streamed from answers.csv, then the other sheets.
+@contextlib.contextmanager
+def workbook_sheets(
+    sheets: dict[str, pd.DataFrame | Path], answers_csv: Path
+) -> Iterator[_Sheets]:
+    """The workbook's sheets, ready to be written: answers streamed from answers.csv, then
+    the other sheets (a Path: a CSV file of the pack, streamed too). The files stay open
+    until the block ends."""
+    book = _Sheets()
+    csv.field_size_limit(sys.maxsize)  # comments written before the cap can be long
+    with contextlib.ExitStack() as files:
 
-    Every sheet has its header row frozen and columns sized to their contents; counts and
-    codes are numbers, times Excel dates in the bot's zone.
-    """
-    import xlsxwriter  # noqa: PLC0415 - only the whole pack needs it
+        def streamed(name: str, source: Path) -> None:
+            columns, widths = _csv_widths(source)
+            reader = csv.reader(files.enter_context(
+                source.open(encoding="utf-8-sig", newline="")
+            ))  # fmt: skip
+            next(reader, None)
+            book.add(name, columns, widths, reader, _csv_rows(source))
 
-    options = {
-        "constant_memory": True,  # rows go to disk as written
-        "strings_to_formulas": False,  # "=SUM(...)" typed by a respondent stays text
-        "strings_to_urls": False,
-        "strings_to_numbers": False,
-    }
-    columns = list(ANSWER_COLUMNS)
-    kinds = _kinds(columns)
-    with xlsxwriter.Workbook(str(path), options) as book:
-        writer = _Sheets(
-            book, book.add_format({"bold": True}), book.add_format({"num_format": DATE_FORMAT})
-        )
-        sheet, row, part = None, 0, 0
-        widths: list[float] | None = None
-        for chunk in pd.read_csv(
-            answers_csv, dtype=str, keep_default_na=False, chunksize=SAMPLE_ROWS,
-            encoding="utf-8-sig",
-        ):  # fmt: skip
-            if widths is None:
-                widths = _widths(chunk)
-            for values in chunk.itertuples(index=False, name=None):
-                if sheet is None or row > EXCEL_ROWS:
-                    part += 1
-                    name = "answers" if part == 1 else f"answers ({part})"
-                    sheet = writer.start(name, columns, widths)
-                    row = 1
-                writer.row(sheet, row, values, kinds)
-                row += 1
-        if sheet is None:
-            writer.start("answers", columns, [float(len(c) + 2) for c in columns])
+        streamed("answers", answers_csv)
         for name, frame in sheets.items():
-            names = [str(c) for c in frame.columns]
-            sheet = writer.start(name, names, _widths(frame))
-            frame_kinds = _kinds(names)
-            for index, values in enumerate(frame.itertuples(index=False, name=None), start=1):
-                writer.row(sheet, index, values, frame_kinds)
+            if isinstance(frame, Path):
+                streamed(name, frame)
+                continue
+            rows = frame.itertuples(index=False, name=None)
+            book.add(name, [str(c) for c in frame.columns], _widths(frame), rows, len(frame))
+        yield book
+
+
+def pack_sheets(folder: Path) -> dict[str, pd.DataFrame | Path]:
+    """A written pack's sheets but answers, read back from its CSV files (bot.purge rebuilds
+    the workbook from them): respondents.csv streamed, the small files as DataFrames; rounds
+    and opinion groups only where the pack has them (older packs do not)."""
+
+    def frame(name: str, **options: Any) -> pd.DataFrame:
+        return pd.read_csv(folder / name, encoding="utf-8-sig", keep_default_na=False, **options)
+
+    sheets: dict[str, pd.DataFrame | Path] = {
+        "respondents": folder / "respondents.csv",
+        "summary": frame("summary.csv"),
+    }
+    for name in ("rounds", "opinion_groups"):
+        if (folder / f"{name}.csv").exists():
+            sheets[name] = frame(f"{name}.csv", dtype=str)
+    sheets["codebook"] = frame("codebook.csv", dtype=str)
+    return sheets
+
+
+def write_xlsx(sheets: dict[str, pd.DataFrame | Path], answers_csv: Path, path: Path) -> Path:
+    """The workbook (workbook_sheets' sheets), its rows streamed as they are read.
+
+    Every sheet has its header row bold and frozen and columns sized to their contents;
+    counts and codes are numbers, times Excel dates in the bot's zone; text is a string cell
+    whatever it starts with (rust_xlsxwriter writes strings as inline strings, never as
+    formulas, and escapes control characters and literal `_xHHHH_` as Excel reads them).
+    """
+    import rustpy_xlsxwriter  # noqa: PLC0415 - only the whole pack needs it
+
+    with workbook_sheets(sheets, answers_csv) as book:
+        rustpy_xlsxwriter.write_worksheets(
+            book.entries,
+            str(path),
+            freeze_panes={"general": {"row": 1, "col": 0}},
+            datetime_format=DATE_FORMAT,
+            bold_headers=True,
+            column_widths=book.widths,
+        )
     return path
 
 
@@ -1613,11 +1699,9 @@ def build_pack(
     files.append(_write_frame(grouped, out / "opinion_groups.csv"))
     csv_done = time.perf_counter()
     if xlsx:
-        respondents = pd.read_csv(
-            out / "respondents.csv", dtype=str, keep_default_na=False, encoding="utf-8-sig"
-        )
-        sheets = {
-            "respondents": respondents, "summary": tables.summary, "rounds": tables.rounds,
+        sheets: dict[str, pd.DataFrame | Path] = {
+            "respondents": out / "respondents.csv", "summary": tables.summary,
+            "rounds": tables.rounds,
             "opinion_groups": grouped, "codebook": codebook,
         }  # fmt: skip
         files.append(write_xlsx(sheets, out / "answers.csv", out / "consultation.xlsx"))

@@ -99,27 +99,13 @@ def _without(path: Path, numbers: set[str]) -> None:
 def _rewrite_workbook(folder: Path) -> None:
     """The workbook again, from the cleaned CSV files (it holds the same rows); removed when
     those files are not all there to rebuild it from."""
-    import pandas as pd  # noqa: PLC0415 - the child process only
-
-    from bot.export import write_xlsx  # noqa: PLC0415 - pandas and XlsxWriter: only here
+    from bot.export import pack_sheets, write_xlsx  # noqa: PLC0415 - pandas: the child only
 
     sources = ("answers.csv", "respondents.csv", "summary.csv", "codebook.csv")
     if not all((folder / name).exists() for name in sources):
         (folder / WORKBOOK).unlink()
         return
-
-    def frame(name: str, **options: object) -> pd.DataFrame:
-        return pd.read_csv(folder / name, encoding="utf-8-sig", keep_default_na=False, **options)
-
-    sheets = {
-        "respondents": frame("respondents.csv", dtype=str),
-        "summary": frame("summary.csv"),
-    }
-    if (folder / "rounds.csv").exists():  # packs made before rounds have none
-        sheets["rounds"] = frame("rounds.csv", dtype=str)
-    if (folder / "opinion_groups.csv").exists():  # nor before opinion groups; it names nobody
-        sheets["opinion_groups"] = frame("opinion_groups.csv", dtype=str)
-    sheets["codebook"] = frame("codebook.csv", dtype=str)
+    sheets = pack_sheets(folder)
     partial = folder / f"{WORKBOOK}.partial.xlsx"
     write_xlsx(sheets, folder / "answers.csv", partial)
     partial.replace(folder / WORKBOOK)

@@ -104,6 +104,9 @@ def workbook(path: Path) -> dict[str, Sheet]:
             cells = {}
             for c in xml.iter(f"{MAIN}c"):
                 value = "".join(c.itertext())
+                if c.attrib.get("t") is None and value:  # a number, as Excel shows it: 3.0 is 3
+                    amount = float(value)
+                    value = str(int(amount)) if amount.is_integer() else repr(amount)
                 style = xfs[int(c.attrib.get("s", "0"))]
                 cells[c.attrib["r"]] = Cell(c.attrib.get("t"), value, formats.get(style, ""))
             pane = xml.find(f".//{MAIN}pane")

@@ -12,9 +12,9 @@ import logging
 from datetime import datetime
 
 from telegram import CallbackQuery, Message, Update
-from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
+from bot.handlers import replies
 from bot.handlers.steps import prompt, screen
 from bot.handlers.views import Screen, Views, chosen_keyboard
 from bot.journey import Step
@@ -24,19 +24,12 @@ from bot.storage.records import Answer, Participant
 logger = logging.getLogger(__name__)
 
 
-async def send_screen(context: BotContext, chat_id: int, screen: Screen) -> Message | None:
-    """Send a screen's messages, the keyboard on the last; return the last message."""
-    message = None
+async def send_screen(context: BotContext, chat_id: int, screen: Screen) -> None:
+    """Send a screen's messages, the keyboard on the last."""
     texts = screen.messages()
     for index, text in enumerate(texts):
         last = index == len(texts) - 1
-        message = await context.bot.send_message(
-            chat_id,
-            text,
-            parse_mode=ParseMode.HTML,
-            reply_markup=screen.keyboard if last else None,
-        )
-    return message
+        await replies.send(context.bot, chat_id, text, screen.keyboard if last else None)
 
 
 class Turn:
@@ -88,9 +81,9 @@ class Turn:
             return None
         return await self.repo.answer(self.p.respondent_id, item, round=self.p.round)
 
-    async def send(self, screen: Screen) -> Message | None:
+    async def send(self, screen: Screen) -> None:
         """Send a screen to the participant."""
-        return await send_screen(self.context, self.p.chat_id, screen)
+        await send_screen(self.context, self.p.chat_id, screen)
 
     async def say(self, text: str) -> None:
         """Send one short message."""
@@ -174,7 +167,7 @@ class Turn:
         """Leave the chosen answer on the question's message, instead of its keyboard."""
         # "Message is not modified" or too old to edit: the answer is stored all the same.
         with contextlib.suppress(BadRequest):
-            await self.query.edit_message_reply_markup(reply_markup=chosen_keyboard(label))
+            await replies.edit_keyboard(self.context.bot, self.query, chosen_keyboard(label))
 
     async def advance(self, label: str | None, *, resumed: bool = False) -> None:
         """After the answer's writes were committed: mark the choice, then show the next step
@@ -198,4 +191,4 @@ class Turn:
         """Take the buttons off the tapped message: newer ones below are the live ones."""
         # Already without a keyboard, or too old to edit: nothing to tidy then.
         with contextlib.suppress(BadRequest):
-            await self.query.edit_message_reply_markup(reply_markup=None)
+            await replies.edit_keyboard(self.context.bot, self.query, None)

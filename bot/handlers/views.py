@@ -7,6 +7,7 @@ limits, the thank-you and the offer to resume, the language choice.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
@@ -35,6 +36,7 @@ from bot.storage.records import COMMENT_LIMIT, VOICE_LIMIT, Answer, Participant
 MESSAGE_BUDGET = 4000  # below Telegram's 4096, leaving room for HTML entities' expansion
 LONG_SCREEN = 500  # characters: a screen longer than this is not re-sent whole after a hint
 BUTTON_WIDTH = 30  # characters a button alone in its row shows on a phone
+BUTTONS = 8_192  # buttons kept built: every screen of every language, with room to spare
 EXCERPT = 600  # characters: a comment longer than this is shown by its opening words
 EXCERPT_OPENING = 300
 # A date as each language writes it, the month named; the language orders day, month and year.
@@ -101,8 +103,10 @@ def split_plain(text: str, limit: int = MESSAGE_BUDGET // 2) -> list[str]:
     return [escape(piece, quote=False) for piece in pieces if piece]
 
 
+@functools.lru_cache(maxsize=BUTTONS)
 def button(label: str, step: str, value: str, flag: bool | None = None) -> InlineKeyboardButton:
-    """A button that answers `step` with `value`."""
+    """A button that answers `step` with `value` (the same arguments, the same immutable
+    button: screens are built for every update, their buttons only once)."""
     return InlineKeyboardButton(label, callback_data=callback(step, value, flag))
 
 
