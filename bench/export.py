@@ -33,7 +33,7 @@ print(json.dumps({"csv": times.csv, "xlsx": times.xlsx, "charts": times.charts,
 # the bot's writer, then by a minimal XlsxWriter loop (constant memory, a row per call) over
 # the very records the bot's writer takes: `xlsx_floor_ratio` is the first time over the second.
 FLOOR = """
-import json, sys, time
+import json, resource, sys, time
 from pathlib import Path
 import xlsxwriter
 from bot.export import DATE_FORMAT, pack_sheets, workbook_sheets, write_xlsx
@@ -41,6 +41,7 @@ folder = Path(sys.argv[1])
 start = time.perf_counter()
 write_xlsx(pack_sheets(folder), folder / "answers.csv", folder / "ours.xlsx")
 ours = time.perf_counter() - start
+peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 start = time.perf_counter()
 options = {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
            "strings_to_numbers": False, "default_date_format": DATE_FORMAT}
@@ -53,7 +54,7 @@ with workbook_sheets(pack_sheets(folder), folder / "answers.csv") as book, \
                 sheet.write_row(0, 0, list(record))
             sheet.write_row(row, 0, list(record.values()))
 floor = time.perf_counter() - start
-print(json.dumps({"ours": ours, "floor": floor}))
+print(json.dumps({"ours": ours, "floor": floor, "peak_mb": peak_mb}))
 """
 
 
@@ -90,6 +91,7 @@ def run(respondents: int = RESPONDENTS) -> dict[str, Any]:
         "xlsx_floor_ratio": round(floor["ours"] / floor["floor"], 3),
         "xlsx_floor_s": round(floor["floor"], 1),
         "xlsx_rewritten_s": round(floor["ours"], 2),
+        "xlsx_peak_mb": round(floor["peak_mb"], 1),
         "export_charts_s": round(full["charts"], 2),
         "export_full_peak_mb": round(full["peak_mb"] + full["worker_peak_mb"], 1),
         "export_answers_csv_mb": round(full["files"]["answers.csv"] / 2**20, 1),

@@ -23,6 +23,7 @@ The method, in words a methods section can cite:
 
 from __future__ import annotations
 
+import importlib
 import string
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -69,6 +70,13 @@ class Groups:
     consensus: tuple[int, ...]  # conclusion indices every shown group's majority shares a side of
     points: np.ndarray  # (respondents, 2): each on the first two components
     labels: np.ndarray  # (respondents,): the group name of each, "" when hidden
+
+
+def prepare() -> None:
+    """Import what find_groups needs (about a second): a helper process can do it while
+    it waits for its work."""
+    for name in ("sklearn.cluster", "sklearn.decomposition", "sklearn.metrics"):
+        importlib.import_module(name)
 
 
 def find_groups(stances: np.ndarray) -> Groups | None:

@@ -110,6 +110,7 @@ def button(label: str, step: str, value: str, flag: bool | None = None) -> Inlin
     return InlineKeyboardButton(label, callback_data=callback(step, value, flag))
 
 
+@functools.lru_cache(maxsize=BUTTONS)
 def chosen_keyboard(label: str) -> InlineKeyboardMarkup:
     """The keyboard left on an answered question: one inert button showing the choice, ticked
     once (a re-picked answer's label is ticked already)."""

@@ -408,25 +408,26 @@ def submitted_counts(connection: sqlite3.Connection) -> dict[int, int]:
 
 def stance_matrix(connection: sqlite3.Connection, items: list[str], round: int) -> StanceMatrix:
     """The stances on `items` of everyone who submitted `round`, one row each (streamed)."""
-    position = {item: index for index, item in enumerate(items)}
     respondents: list[int] = []
     stances: dict[str, list[float]] = {item: [] for item in items}
     nan = float("nan")
-    current = None
     submitted = _submitted(connection, round)
-    for respondent, item, stance in connection.execute(
-        "SELECT respondent_id, item, stance FROM answers"
-        " WHERE round = ? AND item LIKE 'conclusion-%' ORDER BY respondent_id",
-        (round,),
-    ):
-        if item not in position or respondent not in submitted:
+    # One row per respondent, the pivot done by SQLite while it reads the answers in key
+    # order (six times fewer rows for Python to handle than one per answer).
+    columns = ", ".join("max(CASE item WHEN ? THEN stance END)" for _ in items) or "NULL"
+    marks = ", ".join("?" for _ in items)
+    rows = connection.execute(
+        f"SELECT respondent_id, {columns} FROM answers WHERE round = ? AND item IN ({marks})"
+        " GROUP BY respondent_id ORDER BY respondent_id",
+        (*items, round, *items),
+    )
+    lists = list(stances.values())
+    for respondent, *given in rows:
+        if respondent not in submitted:
             continue
-        if respondent != current:
-            current = respondent
-            respondents.append(int(respondent))
-            for column in stances.values():
-                column.append(nan)
-        stances[item][-1] = nan if stance is None else float(stance)
+        respondents.append(int(respondent))
+        for column, stance in zip(lists, given, strict=True):
+            column.append(nan if stance is None else float(stance))  # skipped or not reached
     profile = {
         int(number): (str(group or ""), str(region or ""), str(language or ""))
         for number, group, region, language in connection.execute(

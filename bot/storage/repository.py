@@ -40,6 +40,11 @@ PROFILE_FIELDS = ("stakeholder_group", "region", "age_band", "gender")
 CONSENT_CHOICES = ("may_quote", "wants_news")
 CHOICE_SEPARATOR = ";"
 COMMENT_JOINER = "\n"  # parts typed in a burst read as consecutive lines of one comment
+# In an answer's UPDATE (Repository._revise): a change to an item already answered marks it
+# revised in the same statement, which returns the item's answered_at (not `answered_at IS NOT
+# NULL`: SQLite 3.40 returns 1 for that on this WITHOUT ROWID table whatever the value).
+REVISES = ", revised = CASE WHEN answered_at IS NOT NULL THEN 1 ELSE revised END"
+REVISED = " RETURNING answered_at"
 OUTBOX_LEASE = timedelta(seconds=10)  # a claimed message is not claimed again before this
 
 
@@ -200,6 +205,9 @@ class Repository:
         self._lock = asyncio.Lock()
         self._owner: asyncio.Task[object] | None = None  # the task inside transaction()
         self._bulk_done: asyncio.Event | None = None  # while a bulk write runs in its thread
+        # Items whose answer row this transaction made sure of (reach): a tap reaches the item
+        # it answers and, moving on, often the same item again; one INSERT is enough.
+        self._reached: set[tuple[int, int, str]] = set()
 
     @classmethod
     async def open(cls, path: Path) -> Repository:
@@ -243,6 +251,7 @@ class Repository:
                 raise
             finally:
                 self._owner = None
+                self._reached.clear()
 
     def _check_owner(self, sql: str) -> None:
         if self._owner is None or self._owner is not asyncio.current_task():
@@ -256,6 +265,8 @@ class Repository:
     async def _write(self, sql: str, parameters: tuple[object, ...] = ()) -> int:
         """A write of a few rows, inside the current transaction; its row count."""
         self._check_owner(sql)
+        if sql.startswith("DELETE"):  # a row reached may be gone (a cascade too)
+            self._reached.clear()
         return self._db.execute(sql, parameters).rowcount
 
     async def _rows(self, sql: str, parameters: tuple[object, ...] = ()) -> list[Any]:
@@ -595,32 +606,53 @@ class Repository:
         self, respondent_id: int, item: str, *, round: int, version: int, now: datetime
     ) -> None:
         """Record that the respondent was shown this item in `round`."""
+        key = (respondent_id, round, item)
+        if key in self._reached and self._owner is asyncio.current_task():
+            return
         await self._write(
             "INSERT INTO answers (respondent_id, round, item, content_version, reached_at)"
             " VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
             (respondent_id, round, item, version, timestamp(now)),
         )
+        self._reached.add(key)
 
     async def _changed(self, respondent_id: int, item: str, round: int, now: datetime) -> None:
         """Note a change to an item that had been answered: the answer counts as revised."""
-        moment = timestamp(now)
         revised = await self._write(
             "UPDATE answers SET revised = 1 WHERE respondent_id = ? AND round = ? AND item = ?"
             " AND answered_at IS NOT NULL",
             (respondent_id, round, item),
         )
-        if revised:  # the time goes to the round's record: a later round's, or the first's
-            await self._write(
-                "UPDATE round_entries SET revised_at = ? WHERE respondent_id = ? AND round = ?"
-                " AND completed_at IS NOT NULL",
-                (moment, respondent_id, round),
-            )
-            await self._write(
-                "UPDATE respondents SET revised_at = ? WHERE id = ? AND completed_at IS NOT NULL"
-                " AND NOT EXISTS (SELECT 1 FROM round_entries WHERE respondent_id = ?"
-                " AND round = ? AND started_at IS NOT NULL)",
-                (moment, respondent_id, respondent_id, round),
-            )
+        if revised:
+            await self._revised_at(respondent_id, round, now)
+
+    async def _revise(
+        self, sql: str, parameters: tuple[object, ...], respondent_id: int, round: int,
+        now: datetime,
+    ) -> bool:  # fmt: skip
+        """An answer's UPDATE that marks an answered item revised in the same statement
+        (`REVISES` in its SET, `REVISED` at its end), with the time noted as `_changed`
+        notes it; whether it changed the row."""
+        self._check_owner(sql)
+        changed = self._db.execute(sql, parameters).fetchall()
+        if changed and changed[0][0] is not None:
+            await self._revised_at(respondent_id, round, now)
+        return bool(changed)
+
+    async def _revised_at(self, respondent_id: int, round: int, now: datetime) -> None:
+        """The time of a revision, on the round's record: a later round's, or the first's."""
+        moment = timestamp(now)
+        await self._write(
+            "UPDATE round_entries SET revised_at = ? WHERE respondent_id = ? AND round = ?"
+            " AND completed_at IS NOT NULL",
+            (moment, respondent_id, round),
+        )
+        await self._write(
+            "UPDATE respondents SET revised_at = ? WHERE id = ? AND completed_at IS NOT NULL"
+            " AND NOT EXISTS (SELECT 1 FROM round_entries WHERE respondent_id = ?"
+            " AND round = ? AND started_at IS NOT NULL)",
+            (moment, respondent_id, respondent_id, round),
+        )
 
     async def save_stance(
         self, respondent_id: int, item: str, stance: int | None, *, round: int, version: int,
@@ -628,13 +660,11 @@ class Repository:
     ) -> None:  # fmt: skip
         """Store a stance (None for an explicit skip); the comment step then completes the item."""
         await self.reach(respondent_id, item, round=round, version=version, now=now)
-        changed = await self._write(
-            "UPDATE answers SET stance = ?, content_version = ? WHERE respondent_id = ?"
-            " AND round = ? AND item = ? AND (stance IS NOT ? OR answered_at IS NULL)",
-            (stance, version, respondent_id, round, item, stance),
-        )
-        if changed:
-            await self._changed(respondent_id, item, round, now)
+        await self._revise(
+            f"UPDATE answers SET stance = ?, content_version = ?{REVISES} WHERE respondent_id = ?"
+            f" AND round = ? AND item = ? AND (stance IS NOT ? OR answered_at IS NULL){REVISED}",
+            (stance, version, respondent_id, round, item, stance), respondent_id, round, now,
+        )  # fmt: skip
 
     async def save_choices(
         self,
@@ -649,13 +679,11 @@ class Repository:
         """Store the options chosen so far for a multi-select item."""
         await self.reach(respondent_id, item, round=round, version=version, now=now)
         joined = CHOICE_SEPARATOR.join(choices) or None
-        changed = await self._write(
-            "UPDATE answers SET choices = ?, content_version = ? WHERE respondent_id = ?"
-            " AND round = ? AND item = ? AND choices IS NOT ?",
-            (joined, version, respondent_id, round, item, joined),
-        )
-        if changed:
-            await self._changed(respondent_id, item, round, now)
+        await self._revise(
+            f"UPDATE answers SET choices = ?, content_version = ?{REVISES} WHERE respondent_id = ?"
+            f" AND round = ? AND item = ? AND choices IS NOT ?{REVISED}",
+            (joined, version, respondent_id, round, item, joined), respondent_id, round, now,
+        )  # fmt: skip
 
     async def finish_item(
         self, respondent_id: int, item: str, *, round: int, version: int, now: datetime
@@ -743,13 +771,13 @@ class Repository:
         else:
             parts = before
         comment = COMMENT_JOINER.join(parts[key][0] for key in sorted(parts))
-        changed = await self._write(
+        await self._revise(
             "UPDATE answers SET comment = ?, comment_language = coalesce(?, comment_language)"
-            " WHERE respondent_id = ? AND round = ? AND item = ? AND comment IS NOT ?",
+            f"{REVISES} WHERE respondent_id = ? AND round = ? AND item = ? AND comment IS NOT ?"
+            f"{REVISED}",
             (comment, _main_language(parts.values()), respondent_id, round, item, comment),
-        )
-        if changed:
-            await self._changed(respondent_id, item, round, now)
+            respondent_id, round, now,
+        )  # fmt: skip
         return CommentPart(item=item, comment=comment, added=added)
 
     async def save_voice(

@@ -13,6 +13,7 @@ from telegram import InlineKeyboardMarkup
 from telegram.error import BadRequest
 
 from bot.content import MultiQuestion
+from bot.handlers import replies
 from bot.handlers.steps.base import Move, StepKind, next_of
 from bot.handlers.steps.profile import OUTSIDE
 from bot.handlers.views import Screen, Views, button
@@ -146,8 +147,8 @@ class Multi(StepKind):
         answer = await turn.answer(question(turn.views, tap.step).item)
         chosen = answer.choices if answer else ()
         try:
-            await turn.query.edit_message_reply_markup(
-                reply_markup=keyboard(turn.views, tap.step, chosen)
+            await replies.edit_keyboard(
+                turn.context.bot, turn.query, keyboard(turn.views, tap.step, chosen)
             )
         except BadRequest as error:
             if "not modified" not in error.message.lower():
