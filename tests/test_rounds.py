@@ -440,3 +440,20 @@ async def test_taking_part_again_keeps_someone_among_those_who_submitted(bot: Ha
         "SELECT revised_at IS NOT NULL FROM round_entries WHERE respondent_id = ?", number
     ) == [(1,)]
     assert bot.db("SELECT revised_at FROM respondents WHERE id = ?", number) == revised_before
+
+
+async def test_the_steps_people_stand_at_tell_a_later_rounds_journey_from_a_first(
+    bot: Harness,
+) -> None:
+    """What settling the steps after a content change reads: at the same step, those in round
+    2's journey (returning) and a newcomer on the whole journey are counted apart."""
+    returning = Person(54_000)
+    await back_in_round_two(bot, returning, 4)
+    newcomer = Person(54_001)
+    stored = await bot.participant(returning)
+    assert stored.returning
+    await walk_to(bot, newcomer, stored.step)
+    taken = await bot.repo.steps_taken()
+    assert (stored.step, False, True, 1) in taken
+    assert (stored.step, False, False, 1) in taken
+    assert sum(count for *_, count in taken) == 2  # the admin is no respondent

@@ -375,14 +375,25 @@ class Repository:
     async def steps_taken(self) -> list[tuple[str, bool, bool, int]]:
         """(step, editing, returning, how many people) of every step someone stands at;
         `returning`: in a later round's journey (`Participant.returning`)."""
-        rows = await self._scan(
-            f"SELECT step, editing, {_RETURNING}, count(*) FROM users AS u"
-            " GROUP BY step, editing, 3"
-        )
-        return [
-            (str(step), bool(editing), bool(returning), int(count))
-            for step, editing, returning, count in rows
-        ]
+        # Two plain passes instead of one EXISTS per user (2 s at a million, at start-up):
+        # everyone by step, then those in a later round's journey, found from its entries.
+        everyone = await self._scan("SELECT step, editing, count(*) FROM users GROUP BY 1, 2")
+        returning = {
+            (step, editing): count
+            for step, editing, count in await self._scan(
+                "SELECT u.step, u.editing, count(*) FROM round_entries AS e"
+                " JOIN respondents AS r ON r.id = e.respondent_id"
+                " JOIN users AS u ON u.user_id = r.user_id"
+                " WHERE e.round = u.round AND e.started_at IS NOT NULL GROUP BY 1, 2"
+            )
+        }
+        taken = []
+        for step, editing, count in everyone:
+            later = returning.get((step, editing), 0)
+            for is_later, people in ((False, count - later), (True, later)):
+                if people:
+                    taken.append((str(step), bool(editing), is_later, int(people)))
+        return taken
 
     async def move_step(
         self, step: str, editing: bool, *, returning: bool, to: str, editing_after: bool
