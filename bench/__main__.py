@@ -154,6 +154,9 @@ LABELS = {
     "scale_csv_s": "a million: export pack, CSV files (s)",
     "scale_csv_peak_mb": "a million: export pack, CSV files: peak memory of the exporting "
     "processes (MB)",
+    "scale_csv_main_peak_mb": "a million: of which the process writing answers.csv (MB)",
+    "scale_csv_helper_peak_mb": "a million: of which its helper (respondents.csv, the tables, "
+    "the opinion groups) (MB)",
     "scale_answers_csv_mb": "a million: answers.csv size (MB)",
     "scale_xlsx_s": "a million: export pack, XLSX workbook on top (s)",
     "scale_xlsx_unfinished_after_s": "a million: the whole pack was stopped unfinished after "
@@ -209,6 +212,7 @@ def main() -> None:
     for name in chosen:
         print(f"running {name}…", flush=True)
         results.update(SUITES[name]())
+        results = {key: value for key, value in results.items() if value is not None}
         dates[name] = f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC"
     results["measured_at"] = dates
     RESULTS.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n")

@@ -388,10 +388,15 @@ def run() -> dict[str, Any]:  # noqa: PLR0915 - one figure after another, in the
     # The exporting process and its one helper process run at once: their peaks add up.
     results["scale_csv_peak_mb"] = round(csv_only["peak_mb"] + csv_only["worker_peak_mb"], 1)
     results["scale_answers_csv_mb"] = round(csv_only["files"]["answers.csv"] / 2**20, 1)
+    results["scale_csv_main_peak_mb"] = round(csv_only["peak_mb"], 1)
+    results["scale_csv_helper_peak_mb"] = round(csv_only["worker_peak_mb"], 1)
     full = _pack(path, xlsx=True)
+    # None drops a figure of an earlier run that this one replaces (bench/__main__.py).
     if full is None:
         results["scale_xlsx_unfinished_after_s"] = XLSX_LIMIT
+        results["scale_xlsx_s"] = results["scale_full_peak_mb"] = None
     else:
+        results["scale_xlsx_unfinished_after_s"] = None
         results["scale_xlsx_s"] = round(full["xlsx"], 1)
         results["scale_full_peak_mb"] = round(full["peak_mb"] + full["worker_peak_mb"], 1)
     return results
