@@ -108,8 +108,11 @@ def recording() -> Iterator[list[str]]:
 
     async def open_recorded(cls: type[Repository], path: Path) -> Repository:
         repository = await opener.__func__(cls, path)
-        # The repository keeps its connection to itself; a benchmark may look.
+        # The repository keeps its connections to itself; a benchmark may look. Both: the
+        # reads over many rows go to the read-only one (its thread appends, list.append is
+        # atomic).
         repository._db.set_trace_callback(statements.append)
+        await repository._reader.set_trace_callback(statements.append)
         return repository
 
     Repository.open = classmethod(open_recorded)  # type: ignore[method-assign,assignment]
