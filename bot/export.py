@@ -1114,7 +1114,7 @@ class _Sheets:
     def _records(columns: list[str], converters: list[Any], rows: Any) -> Any:
         written = False
         call = operator.call
-        for values in rows:  # the loop over every cell runs in C but the converters' calls
+        for values in rows:  # dict, zip and map walk the cells in C: only converters are Python
             yield dict(zip(columns, map(call, converters, values), strict=True))
             written = True
         if not written:  # the header alone: a record with every cell empty writes no row
