@@ -35,24 +35,15 @@ print(json.dumps({"csv": times.csv, "xlsx": times.xlsx, "charts": times.charts,
 FLOOR = """
 import json, resource, sys, time
 from pathlib import Path
-import xlsxwriter
-from bot.export import DATE_FORMAT, pack_sheets, workbook_sheets, write_xlsx
+from bench.writers import xlsxwriter_loop
+from bot.export import pack_sheets, write_xlsx
 folder = Path(sys.argv[1])
 start = time.perf_counter()
 write_xlsx(pack_sheets(folder), folder / "answers.csv", folder / "ours.xlsx")
 ours = time.perf_counter() - start
 peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 start = time.perf_counter()
-options = {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
-           "strings_to_numbers": False, "default_date_format": DATE_FORMAT}
-with workbook_sheets(pack_sheets(folder), folder / "answers.csv") as book, \
-        xlsxwriter.Workbook(str(folder / "floor.xlsx"), options) as workbook:
-    for title, records in book.entries:
-        sheet = workbook.add_worksheet(title)
-        for row, record in enumerate(records, start=1):
-            if row == 1:
-                sheet.write_row(0, 0, list(record))
-            sheet.write_row(row, 0, list(record.values()))
+xlsxwriter_loop(folder, folder / "floor.xlsx")
 floor = time.perf_counter() - start
 print(json.dumps({"ours": ours, "floor": floor, "peak_mb": peak_mb}))
 """

@@ -15,6 +15,8 @@ import sys
 import zipfile
 from pathlib import Path
 
+from bot.export import DATE_FORMAT, pack_sheets, workbook_sheets
+
 # A child: write the workbook with one writer, then say how long, how much memory, and what
 # became of a formula-looking text.
 CHILD = """
@@ -29,19 +31,10 @@ if writer == "rustpy-xlsxwriter":
     import rustpy_xlsxwriter
     rustpy_xlsxwriter.write_worksheets([("probe", [probe])], str(path) + ".probe")
 elif writer == "xlsxwriter":
+    from bench.writers import XLSXWRITER_OPTIONS, xlsxwriter_loop
     import xlsxwriter
-    options = {"constant_memory": True, "strings_to_formulas": False,
-               "strings_to_urls": False, "strings_to_numbers": False,
-               "default_date_format": DATE_FORMAT}
-    with workbook_sheets(pack_sheets(folder), folder / "answers.csv") as book, \\
-            xlsxwriter.Workbook(str(path), options) as workbook:
-        for title, records in book.entries:
-            sheet = workbook.add_worksheet(title)
-            for row, record in enumerate(records, start=1):
-                if row == 1:
-                    sheet.write_row(0, 0, list(record))
-                sheet.write_row(row, 0, list(record.values()))
-    with xlsxwriter.Workbook(str(path) + ".probe", options) as workbook:
+    xlsxwriter_loop(folder, path)
+    with xlsxwriter.Workbook(str(path) + ".probe", XLSXWRITER_OPTIONS) as workbook:
         workbook.add_worksheet("probe").write_row(0, 0, list(probe.values()))
 elif writer == "pyexcelerate":
     from pyexcelerate import Workbook
@@ -64,6 +57,31 @@ print(json.dumps({"seconds": seconds,
 """
 
 WRITERS = ("rustpy-xlsxwriter", "pyexcelerate", "xlsxwriter")
+# XlsxWriter as the bot would need it: rows to disk as written, text never a formula or link.
+XLSXWRITER_OPTIONS = {
+    "constant_memory": True,
+    "strings_to_formulas": False,
+    "strings_to_urls": False,
+    "strings_to_numbers": False,
+    "default_date_format": DATE_FORMAT,
+}
+
+
+def xlsxwriter_loop(folder: Path, path: Path) -> None:
+    """The minimal XlsxWriter loop over a pack's workbook cells (`workbook_sheets`' records),
+    one `write_row` a row: the floor `xlsx_floor_ratio` compares the bot's writer with."""
+    import xlsxwriter  # noqa: PLC0415 - a dev dependency
+
+    with (
+        workbook_sheets(pack_sheets(folder), folder / "answers.csv") as book,
+        xlsxwriter.Workbook(str(path), XLSXWRITER_OPTIONS) as workbook,
+    ):
+        for title, records in book.entries:
+            sheet = workbook.add_worksheet(title)
+            for row, record in enumerate(records, start=1):
+                if row == 1:
+                    sheet.write_row(0, 0, list(record))
+                sheet.write_row(row, 0, list(record.values()))
 
 
 def formula(probe: Path) -> bool:
