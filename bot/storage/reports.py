@@ -275,16 +275,9 @@ def people_counts(connection: sqlite3.Connection) -> dict[str, int]:
     return {d[0]: int(v or 0) for d, v in zip(cursor.description, row, strict=True)}
 
 
-def statistics(connection: sqlite3.Connection) -> dict[str, Any]:
-    """The figures /stats shows: people, by language, group and source; stances per
-    conclusion: `rounds` holds (round, item, stance, count) of every round with answers,
-    `stances` (item, stance, count) of the newest of them."""
-
-    def ranked(counts: dict[str | None, int]) -> list[tuple[str, int]]:
-        # Most first, then by name (nobody's value, NULL, first), as ORDER BY count DESC, 1.
-        order = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0] is not None, kv[0] or ""))
-        return [(str(key or ""), count) for key, count in order]
-
+def stance_figures(connection: sqlite3.Connection) -> dict[str, Any]:
+    """The stances half of /stats: `rounds` holds (round, item, stance, count) of every round
+    with answers, `stances` (item, stance, count) of the newest of them."""
     numbers = answered_rounds(connection)
     newest = numbers[-1] if numbers else 1
     # One round at a time, the conclusions as a range of the index on (round, item, stance):
@@ -299,6 +292,22 @@ def statistics(connection: sqlite3.Connection) -> dict[str, Any]:
             (number,),
         )
     ]
+    return {
+        "stances": [(item, stance, n) for number, item, stance, n in given if number == newest],
+        "rounds": given,
+        "answered_rounds": numbers,
+    }
+
+
+def people_figures(connection: sqlite3.Connection) -> dict[str, Any]:
+    """The people half of /stats: how many started, submitted, declined; by language, group
+    and source, most first."""
+
+    def ranked(counts: dict[str | None, int]) -> list[tuple[str, int]]:
+        # Most first, then by name (nobody's value, NULL, first), as ORDER BY count DESC, 1.
+        order = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0] is not None, kv[0] or ""))
+        return [(str(key or ""), count) for key, count in order]
+
     # Language and source in one pass over respondents and their users, not one each.
     languages: dict[str | None, int] = {}
     sources: dict[str | None, int] = {}
@@ -313,15 +322,11 @@ def statistics(connection: sqlite3.Connection) -> dict[str, Any]:
             "SELECT stakeholder_group, count(*) FROM respondents GROUP BY stakeholder_group"
         )
     )
-
     return {
         "people": people_counts(connection),
         "languages": ranked(languages),
         "groups": ranked(groups),
         "sources": ranked(sources),
-        "stances": [(item, stance, n) for number, item, stance, n in given if number == newest],
-        "rounds": given,
-        "answered_rounds": numbers,
     }
 
 
