@@ -37,6 +37,7 @@ import gc
 import itertools
 import math
 import operator
+import os
 import re
 import shutil
 import sqlite3
@@ -268,57 +269,123 @@ CHUNK = 20_000  # respondents read and written at a time: memory stays flat howe
 
 
 def write_answers(
-    connection: Any, content: Content, path: Path, offset_minutes: int | None
-) -> int:
+    connection: Any, content: Content, path: Path, offset_minutes: int | None,
+    share: AnswerShare | None = None,
+) -> int:  # fmt: skip
     """Stream answers.csv from the database, CHUNK respondents at a time, each round by round
-    in journey order; return the number of rows.
+    in journey order; return the number of rows written here.
 
     A row's status is of its round: a returning respondent's later round is submitted when its
     round entry is, their first round (that of their earliest answer) when their respondent
     record is. Written line by line rather than through a DataFrame: a million answers take
     seconds, not a minute. The pack travels through Telegram: comments go out with personal
     data replaced (bot.pii), the database keeps them.
+
+    With a `share`, the chunks are taken from the first on while the other process takes them
+    from the last (`AnswerShare`); the ones it wrote are joined on with `share.join`.
     """
-    order = {item: n for n, item in enumerate(_items(content))}
     rows = 0
-    nobody = AnswerPerson("", "", SUBMITTED[False])
     with path.open("w", encoding="utf-8", newline="") as handle:
         handle.write(BOM + ",".join(ANSWER_COLUMNS) + "\r\n")
-        for first, last in respondent_ranges(connection, CHUNK):
-            people = answer_people(connection, offset_minutes, first, last)
-            later = later_rounds_submitted(connection, first, last)
-            lines: list[tuple[int, str]] = []  # one respondent's, sorted before written
-            current, first_round, person = None, 0, nobody
-            for row in answer_rows(connection, offset_minutes, first, last):
-                respondent, number, item, comment, voices, language, middle, end = row
-                if respondent != current:
-                    rows += _write_sorted(handle, lines)
-                    # Ordered by round: a respondent's first row is of their first round.
-                    current, first_round = respondent, number
-                    person = people.get(respondent, nobody)
-                if number == first_round:
-                    status = person.first_status
-                else:
-                    status = SUBMITTED[later.get((respondent, number), False)]
-                if comment or voices:
-                    shown = redact(comment) if comment else ""
-                    comment_columns = (
-                        f"{_field(shown) if shown else ''},"
-                        f"{COMMENT_TYPES[bool(comment), voices > 0]},"
-                        f"{_audio(respondent, item, voices, number) if voices else ''},"
-                        f"{language or ''},{int(shown != (comment or ''))}"
-                    )
-                else:
-                    comment_columns = f",,,{language or ''},0"
-                lines.append(
-                    (
-                        number * JOURNEY_ITEMS + order.get(item, JOURNEY_ITEMS - 1),
-                        f"{respondent},{person.lead},{middle},{comment_columns},"
-                        f"{person.may_quote},{status},{end}",
-                    )
-                )
-            rows += _write_sorted(handle, lines)
+        ranges = share.ranges if share else list(respondent_ranges(connection, CHUNK))
+        for index, span in enumerate(ranges):
+            if share and not share.claim(index):
+                break  # this one and the rest are the other process's
+            rows += _answer_chunk(connection, content, handle, offset_minutes, span)
     return rows
+
+
+@dataclass(frozen=True)
+class AnswerShare:
+    """answers.csv's chunks shared by the two processes of a big pack: the main process takes
+    them from the first on, the helper, once its own tables are written, from the last on. A
+    chunk is claimed by creating its file in `folder` (O_EXCL: exactly one process gets each),
+    and each side stops at the first chunk the other has: every chunk is written once. The
+    helper's go into part files that `join` appends, in order, to the main process's."""
+
+    folder: Path  # private to this pack (the snapshot's temporary folder)
+    ranges: list[tuple[int, int]]
+
+    def claim(self, index: int) -> bool:
+        try:
+            os.close(os.open(self.folder / f"{index}.claim", os.O_CREAT | os.O_EXCL, 0o600))
+        except FileExistsError:
+            return False
+        return True
+
+    def part(self, index: int) -> Path:
+        return self.folder / f"answers-{index}.csv"
+
+    def write_last(self, connection: Any, content: Content, offset_minutes: int | None) -> int:
+        """The helper's side: chunks from the last on, each into its part file, until one is
+        taken; return the rows written."""
+        rows = 0
+        for index in range(len(self.ranges) - 1, -1, -1):
+            if not self.claim(index):
+                break
+            span = self.ranges[index]
+            with self.part(index).open("w", encoding="utf-8", newline="") as handle:
+                rows += _answer_chunk(connection, content, handle, offset_minutes, span)
+        return rows
+
+    def join(self, path: Path) -> None:
+        """Append the helper's part files to answers.csv, in order, and remove them."""
+        with path.open("ab") as target:
+            for index in range(len(self.ranges)):
+                part = self.part(index)
+                if part.exists():
+                    with part.open("rb") as source:
+                        shutil.copyfileobj(source, target, 2**20)
+                    part.unlink()
+
+
+def _answer_chunk(
+    connection: Any, content: Content, handle: Any, offset_minutes: int | None,
+    span: tuple[int, int],
+) -> int:  # fmt: skip
+    """Write the answers.csv lines of respondents numbered `span` (first, last); return how
+    many."""
+    first, last = span
+    order = _item_order(content)
+    nobody = AnswerPerson("", "", SUBMITTED[False])
+    rows = 0
+    people = answer_people(connection, offset_minutes, first, last)
+    later = later_rounds_submitted(connection, first, last)
+    lines: list[tuple[int, str]] = []  # one respondent's, sorted before written
+    current, first_round, person = None, 0, nobody
+    for row in answer_rows(connection, offset_minutes, first, last):
+        respondent, number, item, comment, voices, language, middle, end = row
+        if respondent != current:
+            rows += _write_sorted(handle, lines)
+            # Ordered by round: a respondent's first row is of their first round.
+            current, first_round = respondent, number
+            person = people.get(respondent, nobody)
+        if number == first_round:
+            status = person.first_status
+        else:
+            status = SUBMITTED[later.get((respondent, number), False)]
+        if comment or voices:
+            shown = redact(comment) if comment else ""
+            comment_columns = (
+                f"{_field(shown) if shown else ''},"
+                f"{COMMENT_TYPES[bool(comment), voices > 0]},"
+                f"{_audio(respondent, item, voices, number) if voices else ''},"
+                f"{language or ''},{int(shown != (comment or ''))}"
+            )
+        else:
+            comment_columns = f",,,{language or ''},0"
+        lines.append(
+            (
+                number * JOURNEY_ITEMS + order.get(item, JOURNEY_ITEMS - 1),
+                f"{respondent},{person.lead},{middle},{comment_columns},"
+                f"{person.may_quote},{status},{end}",
+            )
+        )
+    return rows + _write_sorted(handle, lines)
+
+
+def _item_order(content: Content) -> dict[str, int]:
+    return {item: n for n, item in enumerate(_items(content))}
 
 
 def _write_sorted(handle: Any, lines: list[tuple[int, str]]) -> int:
@@ -679,11 +746,13 @@ class Tables:
 
 
 def write_tables(
-    database: Path, out: Path, content: Content, zone: tzinfo, offset: int | None
-) -> Tables:
+    database: Path, out: Path, content: Content, zone: tzinfo, offset: int | None, *,
+    share: AnswerShare | None = None,
+) -> Tables:  # fmt: skip
     """Write respondents.csv, summary.csv and rounds.csv from one read transaction of their
     own, then find the opinion groups (in the process that writes them, while the other one
-    writes answers.csv)."""
+    writes answers.csv); then, with a `share`, the last chunks of answers.csv the other
+    process has not reached."""
     connection = export_connection(database, LocalTime(zone))
     try:
         connection.execute("BEGIN")
@@ -706,6 +775,8 @@ def write_tables(
         _write_frame(summary, out / "summary.csv")
         _write_frame(tables.rounds, out / "rounds.csv")
         opinion = opinion_groups(connection, content)  # the same snapshot
+        if share is not None:
+            share.write_last(connection, content, offset)
     finally:
         connection.close()
     return dataclasses.replace(tables, opinion=opinion)
@@ -1689,17 +1760,9 @@ def build_pack(
         backup(database, snapshot)
         connection = export_connection(snapshot, LocalTime(zone))
         offset = LocalTime(zone).fixed_offset(first_contact(connection), _utc_now())
-        if pool is not None:
-            pending = pool.submit(write_tables, snapshot, out, content, zone, offset)
-        if voices := voice_comments(connection):
-            (out / VOICE_LIST).write_text(
-                "".join(f"{name}\t{file_id}\n" for name, file_id in voices), encoding="utf-8"
-            )
-        write_answers(connection, content, out / "answers.csv", offset)
-        if pool is not None:
-            tables = pending.result()
-        else:
-            tables = write_tables(snapshot, out, content, zone, offset)
+        tables = _tables(
+            pool, connection, snapshot, out, content=content, zone=zone, offset=offset
+        )
         earlier = [
             load_content_text(text, Path(f"published version {version}"))
             for version, text in earlier_content(connection, content.version)
@@ -1748,6 +1811,29 @@ def build_pack(
     return files, PackTimes(
         csv=csv_done - started, xlsx=xlsx_done - csv_done, charts=done - xlsx_done
     )
+
+
+def _tables(
+    pool: ProcessPoolExecutor | None, connection: Any, snapshot: Path, out: Path, *,
+    content: Content, zone: tzinfo, offset: int | None,
+) -> Tables:  # fmt: skip
+    """The voice list, answers.csv and the other tables from `snapshot`: in this process alone,
+    or, with a helper `pool`, the tables there while answers.csv is written here, its chunks
+    shared once the helper is done with the tables (`AnswerShare`)."""
+    share = pending = None
+    if pool is not None:
+        share = AnswerShare(snapshot.parent, list(respondent_ranges(connection, CHUNK)))
+        pending = pool.submit(write_tables, snapshot, out, content, zone, offset, share=share)
+    if voices := voice_comments(connection):
+        (out / VOICE_LIST).write_text(
+            "".join(f"{name}\t{file_id}\n" for name, file_id in voices), encoding="utf-8"
+        )
+    write_answers(connection, content, out / "answers.csv", offset, share)
+    if share is None or pending is None:
+        return write_tables(snapshot, out, content, zone, offset)
+    tables = pending.result()
+    share.join(out / "answers.csv")
+    return tables
 
 
 def write_stance_charts(

@@ -15,8 +15,10 @@ from pathlib import Path
 import pytest
 
 from bench.synthetic import build
+from bot import export
 from bot.content import load_content
-from bot.export import write_pack
+from bot.export import AnswerShare, LocalTime, write_answers, write_pack
+from bot.storage.reports import export_connection, first_contact, respondent_ranges
 from tests.test_export import ALMATY
 
 RESPONDENTS = 300
@@ -127,3 +129,49 @@ def test_the_csv_files_are_byte_for_byte_those_the_dataframes_wrote(
     write_pack(database, tmp_path / "pack", load_content(), zone=ALMATY, xlsx=False,
                charts=False)  # fmt: skip
     assert digests(tmp_path / "pack") == EXPECTED[early]
+
+
+@pytest.mark.parametrize("here", [0, 5, 31])
+def test_answers_shared_between_two_processes_make_the_same_file(
+    tmp_path: Path, here: int
+) -> None:
+    """answers.csv written chunk by chunk from both ends (`AnswerShare`: here the first `here`
+    chunks, the helper the rest from the last on) and joined is the file one process writes."""
+    database = rounds_database(tmp_path / "rounds.sqlite3")
+    content = load_content()
+    connection = export_connection(database, LocalTime(ALMATY))
+    try:
+        offset = LocalTime(ALMATY).fixed_offset(first_contact(connection), None)
+        alone = tmp_path / "alone.csv"
+        every = write_answers(connection, content, alone, offset)
+        share = AnswerShare(tmp_path, list(respondent_ranges(connection, 10)))
+        assert len(share.ranges) == 32
+        # The helper first, as if this process had already taken the first `here` chunks.
+        taken = [tmp_path / f"{index}.claim" for index in range(here)]
+        for claim in taken:
+            claim.touch()
+        helper_rows = share.write_last(connection, content, offset)
+        for claim in taken:
+            claim.unlink()
+        shared = tmp_path / "shared.csv"
+        rows = write_answers(connection, content, shared, offset, share)
+        share.join(shared)
+    finally:
+        connection.close()
+    assert shared.read_bytes() == alone.read_bytes()
+    assert rows + helper_rows == every
+    assert (rows > 0) == (here > 0)
+    assert not list(tmp_path.glob("answers-*.csv"))  # the parts are joined and gone
+
+
+def test_the_pack_in_two_processes_is_byte_for_byte_the_same(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With a helper process (as from PARALLEL_FROM respondents) and answers.csv in small
+    chunks shared by the two, the pack's CSV files are those of one process."""
+    monkeypatch.setattr(export, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(export, "CHUNK", 5)
+    database = rounds_database(tmp_path / "rounds.sqlite3")
+    write_pack(database, tmp_path / "pack", load_content(), zone=ALMATY, xlsx=False,
+               charts=False)  # fmt: skip
+    assert digests(tmp_path / "pack") == EXPECTED[False]

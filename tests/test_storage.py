@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.storage.repository import Repository
+from bot.storage.repository import CHECKPOINT_EVERY, Repository
 
 
 async def test_long_reads_and_bulk_writes_leave_the_event_loop_and_see_the_same_data(
@@ -86,5 +86,51 @@ async def test_a_cancelled_bulk_write_lets_other_reads_go_on_once_its_statement_
             await task
         assert await asyncio.wait_for(reader, 10) == [(0,)]
         assert repository._bulk_done is None
+    finally:
+        await repository.close()
+
+
+async def test_the_write_ahead_log_is_checkpointed_in_a_thread_not_inside_a_commit(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """No commit checkpoints (SQLite's own checkpoint waits for the disk on the event loop):
+    every CHECKPOINT_EVERY commits the log is copied into the file by another thread, and the
+    log is then written again from its start instead of growing. A checkpoint that fails is
+    logged; the bot goes on."""
+    repository = await Repository.open(tmp_path / "bot.sqlite3")
+    log = tmp_path / "bot.sqlite3-wal"
+    loop_thread = threading.get_ident()
+    seen: list[tuple[int, str]] = []
+    repository._checkpointer.set_trace_callback(
+        lambda sql: seen.append((threading.get_ident(), sql))
+    )
+
+    async def commits(count: int) -> None:
+        for number in range(count):
+            async with repository.transaction():
+                await repository.set_switch("consultation", f"value {number}")
+
+    try:
+        assert repository._db.execute("PRAGMA wal_autocheckpoint").fetchone() == (0,)
+        await commits(CHECKPOINT_EVERY - 1)
+        assert repository._checkpointing is None
+        grown = log.stat().st_size  # every commit so far, none copied into the file yet
+        await commits(1)
+        assert repository._checkpointing is not None
+        await repository._checkpointing
+        assert [sql for _, sql in seen] == ["PRAGMA wal_checkpoint(PASSIVE)"]
+        assert seen[0][0] != loop_thread
+        for _ in range(2):
+            await commits(CHECKPOINT_EVERY)
+            assert repository._checkpointing is not None
+            await repository._checkpointing
+        assert len(seen) == 3
+        assert log.stat().st_size <= grown * 1.2  # not three times as long: written again
+        repository._checkpointer.close()  # the next checkpoint fails
+        await commits(CHECKPOINT_EVERY)
+        assert repository._checkpointing is not None
+        await repository._checkpointing
+        assert "not checkpointed" in caplog.text
+        assert await repository.switch("consultation", "") == f"value {CHECKPOINT_EVERY - 1}"
     finally:
         await repository.close()
