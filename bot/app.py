@@ -90,6 +90,14 @@ def _register(application: App) -> None:
     service = filters.StatusUpdate.ALL  # pins, timers...: nothing the respondent typed
     application.add_handlers(
         [
+            # Buttons first: taps are most updates, and no command or message handler below
+            # takes one, so a tap is not tested against every command first.
+            CallbackQueryHandler(account.on_delete_tap, pattern=account.DELETE_DATA),  # /delete
+            CallbackQueryHandler(broadcast.on_button, pattern=r"^b:"),  # a broadcast's draft
+            CallbackQueryHandler(content.on_button, pattern=r"^p:"),  # Publish / Cancel
+            CallbackQueryHandler(rounds.on_button, pattern=r"^r:"),  # a round's start, close
+            # Every other button: the journey validates its data, so forged data gets a hint too.
+            CallbackQueryHandler(consultation.on_tap),
             # Respondent commands, private chats only.
             CommandHandler("start", consultation.start, filters=private),
             CommandHandler("language", consultation.choose_language_command, filters=private),
@@ -97,21 +105,19 @@ def _register(application: App) -> None:
             CommandHandler("mydata", account.mydata_command, filters=private),
             CommandHandler("delete", account.delete_command, filters=private),
             CommandHandler("stop", account.stop_command, filters=private),
-            CallbackQueryHandler(account.on_delete_tap, pattern=account.DELETE_DATA),
             # The team's commands, in private chats and in team chats.
             # Not blocking: a pack takes seconds, respondents' updates go on meanwhile.
             CommandHandler("export", admin.export_command, filters=new_message, block=False),
             CommandHandler("stats", admin.stats_command, filters=new_message, block=False),
             # Admins run the consultation: broadcasts, roles, the audit log, open and close.
             CommandHandler("broadcast", broadcast.broadcast_command, filters=new_message),
-            CallbackQueryHandler(broadcast.on_button, pattern=r"^b:"),
             CommandHandler("admins", admin.admins_command, filters=new_message),
             CommandHandler("teamchats", admin.teamchats_command, filters=new_message),
             CommandHandler("audit", admin.audit_command, filters=new_message),
             CommandHandler("consultation", admin.consultation_command, filters=new_message),
             CommandHandler("sources", sources.sources_command, filters=new_message),
             # Content revisions: an admin's .toml file (after a broadcast draft's, group -1),
-            # its Publish / Cancel, /content. Anyone else's file is stray input, below.
+            # /content (its Publish / Cancel above). Anyone else's file is stray input, below.
             MessageHandler(
                 private
                 & new_message
@@ -119,13 +125,9 @@ def _register(application: App) -> None:
                 & content.FromAdmin(application.bot_data["services"]),
                 content.on_document,
             ),
-            CallbackQueryHandler(content.on_button, pattern=r"^p:"),
             CommandHandler("content", content.content_command, filters=new_message),
-            # Rounds: /round, its start and close confirmations.
+            # Rounds: /round (its start and close confirmations above).
             CommandHandler("round", rounds.round_command, filters=new_message),
-            CallbackQueryHandler(rounds.on_button, pattern=r"^r:"),
-            # Every other button: the journey validates its data, so forged data gets a hint too.
-            CallbackQueryHandler(consultation.on_tap),
             # An edited message may be part of a comment.
             MessageHandler(
                 private & filters.UpdateType.EDITED_MESSAGE & filters.TEXT, consultation.on_edited

@@ -177,3 +177,46 @@ def test_padding_before_the_words_does_not_hide_their_language() -> None:
     assert detect_language("👍 " * 300 + "Бұл өте жақсы идея, рақмет!") == "kk"
     assert detect_language("😀" * 500 + "Привет, как у вас дела сегодня?") == "ru"
     assert detect_language("\u2003" * 600 + "Hello, how are you doing today?") == "en"
+
+
+def test_one_script_is_answered_as_langdetect_would_and_mixed_scripts_still_ask_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A text in Cyrillic or in Latin letters only (and not Kazakh) is not given to langdetect:
+    on every row of the shared corpus, and on transliterated Russian, its two profiles would
+    have said Russian for Cyrillic, English for Latin. Scripts mixed, langdetect is asked."""
+    import csv  # noqa: PLC0415
+    from pathlib import Path  # noqa: PLC0415
+
+    from bot import langid  # noqa: PLC0415
+
+    def langdetect(text: str) -> str:
+        detector = langid._langdetect().create()
+        detector.append(" ".join(langid._words(text)))
+        return str(detector.detect())
+
+    corpus = Path(__file__).parents[1] / "bench" / "data" / "langid" / "corpus.tsv"
+    with corpus.open(encoding="utf-8") as handle:
+        texts = [row["text"] for row in csv.DictReader(handle, delimiter="\t")]
+    texts += ["spasibo, vse horosho", "Dobryi den", "Bonjour à tous", "Хорошо!!!", "Нет"]
+    checked = 0
+    for text in texts:
+        answer = detect_language(text)
+        if answer in ("ru", "en"):
+            assert answer == langdetect(text), text
+            checked += 1
+    assert checked > 500
+    asked: list[str] = []
+    original = langid._langdetect
+
+    class Counting:
+        def create(self) -> object:
+            asked.append("asked")
+            return original().create()
+
+    monkeypatch.setattr(langid, "_langdetect", Counting)
+    assert detect_language("Creative industries need more support") == "en"
+    assert detect_language("Нужна поддержка в регионах") == "ru"
+    assert not asked
+    assert detect_language("Согласен, хорошая идея, OK") == "ru"
+    assert asked
