@@ -11,13 +11,14 @@ import logging
 import os
 import sqlite3
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 # Opt in to python-telegram-bot's coming timedelta durations, as `python -m bot` does.
 os.environ.setdefault("PTB_TIMEDELTA", "1")
 
+import pytest
 from telegram import Update
 from telegram.ext import Application
 
@@ -25,6 +26,7 @@ from bot.app import build_application, running
 from bot.config import Settings
 from bot.content import Content
 from bot.fakeapi import Call, FakeBotApi
+from bot.handlers.turn import Turn
 from bot.journey import comment_step, stance_step
 from bot.storage.records import Answer, Participant
 from bot.storage.reports import export_connection
@@ -367,3 +369,42 @@ async def current(bot: Harness, person: Person) -> str | None:
     """The step the person is stored at, or None for someone the bot holds nothing about."""
     participant = await bot.repo.participant(person.id)
     return participant.step if participant else None
+
+
+@dataclass
+class Reloads:
+    """What `Turn.reload` did while watched (`watch_reloads`): how often it built the
+    participant from their step's move and how often it read them, and every participant it
+    gave that differs from the one stored at that moment."""
+
+    built: int = 0
+    read: int = 0
+    wrong: list[str] = field(default_factory=list)
+
+
+def watch_reloads(monkeypatch: pytest.MonkeyPatch) -> Reloads:
+    """Check every participant `Turn.reload` gives against the one stored, as it gives it."""
+    seen = Reloads()
+    original = Turn.reload
+    read = Repository.participant
+    reads = itertools.count()
+
+    async def counted(repo: Repository, user_id: int) -> Participant | None:
+        next(reads)
+        return await read(repo, user_id)
+
+    async def checked(turn: Turn) -> Participant:
+        before = next(reads)
+        given = await original(turn)
+        if next(reads) == before + 1:  # no read in between
+            seen.built += 1
+        else:
+            seen.read += 1
+        stored = await read(turn.repo, given.user_id)  # not counted
+        if given != stored:
+            seen.wrong.append(f"gave {given}, stored {stored}")
+        return given
+
+    monkeypatch.setattr(Repository, "participant", counted)
+    monkeypatch.setattr(Turn, "reload", checked)
+    return seen

@@ -22,7 +22,7 @@ from bot.content import load_content
 from bot.fakeapi import BOT_USER
 from bot.journey import Journey
 from bot.storage.reports import people_counts
-from tests.harness import Harness, Person
+from tests.harness import Harness, Person, watch_reloads
 
 pytestmark = pytest.mark.slow  # twenty thousand updates: minutes
 
@@ -272,9 +272,12 @@ def invariants(bot: Harness, journey: Journey) -> list[str]:
     return problems
 
 
-async def test_twenty_thousand_odd_updates_break_nothing(bot: Harness) -> None:
+async def test_twenty_thousand_odd_updates_break_nothing(
+    bot: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Zero errors, an answer to every private update, only the sender's rows written,
-    every invariant kept."""
+    every invariant kept, and every participant built from a step's move the one stored."""
+    reloads = watch_reloads(monkeypatch)
     with sqlite3.connect(bot.settings.db) as connection:
         connection.executescript(TRIGGERS)
     connection.close()
@@ -311,6 +314,8 @@ async def test_twenty_thousand_odd_updates_break_nothing(bot: Harness) -> None:
     assert strangers == []
     assert written > UPDATES // 2  # the triggers did watch the writes
     assert invariants(bot, journey) == []
+    assert reloads.wrong == []
+    assert reloads.built > UPDATES // 20 and reloads.read > UPDATES // 20, reloads
     # The run did reach the journey's depths, not only its doorway.
     assert min(kinds.values()) > UPDATES // 100, kinds
     reached = bot.db("SELECT count(DISTINCT respondent_id) FROM answers")[0][0]  # no report
@@ -319,5 +324,6 @@ async def test_twenty_thousand_odd_updates_break_nothing(bot: Harness) -> None:
     assert submitted >= 1, submitted
     print(
         f"fuzz: {UPDATES} updates {kinds}; 0 errors; 0 invariant violations; {reached}"
-        f" respondents answered, {submitted} submitted"
+        f" respondents answered, {submitted} submitted; participants after a write: "
+        f"{reloads.built} built from the move, {reloads.read} read"
     )

@@ -11,7 +11,7 @@ import pytest
 from bot.export import write_pack
 from bot.i18n import translator
 from bot.storage.reports import people_counts
-from tests.harness import Harness, Person, current, walk_to
+from tests.harness import Harness, Person, current, walk_to, watch_reloads
 
 KAZAKH_LETTERS = set("әғқңөұүһі")
 
@@ -229,6 +229,34 @@ async def test_editing_from_the_review_returns_to_the_review(bot: Harness) -> No
     assert revised_at is not None
     answer = await bot.answer(person, "conclusion-5")
     assert (answer.stance, answer.revised) == (1, True)
+
+
+async def test_the_participant_after_a_tap_is_the_one_stored(
+    bot: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After a tap's commit, a participant moved by it alone is built from the move, not read
+    again (issue 17), and is the one stored; after any other write they are read: the whole
+    journey, Back, a language change, an edit from the review, the submission, a return."""
+    reloads = watch_reloads(monkeypatch)
+    person = Person(107)
+    await walk_to(bot, person, "s3")
+    await bot.tap(person, "c:back:s3")
+    await bot.tap(person, "c:back:m2")
+    await bot.tap(person, "c:s2:5")
+    await bot.send(person, "/language")
+    await bot.tap(person, "c:lang:kk")
+    await walk_to(bot, person, "rev")
+    await bot.tap(person, "c:rev:c2")
+    await bot.tap(person, "c:s2:2")
+    await bot.tap(person, "c:m2:_none")
+    await bot.tap(person, "c:rev:_submit")
+    await bot.send(person, "/start")
+    await bot.tap(person, "c:rev:c1")
+    await bot.tap(person, "c:s1:_keep")
+    assert reloads.wrong == []
+    assert reloads.built >= 15 and reloads.read >= 5, reloads
+    stored = await bot.participant(person)
+    assert (stored.step, stored.editing, stored.language) == ("rev", False, "kk")
 
 
 async def test_under_18_stores_nothing(bot: Harness) -> None:

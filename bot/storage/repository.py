@@ -6,9 +6,11 @@ cursors. No telegram import.
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import logging
 import os
+import re
 import sqlite3
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
@@ -50,6 +52,27 @@ REVISED = " RETURNING answered_at"
 # commit in a hundred took milliseconds (issue 17). The bot's are run in a thread instead.
 CHECKPOINT_EVERY = 200
 OUTBOX_LEASE = timedelta(seconds=10)  # a claimed message is not claimed again before this
+
+
+# The tables a Participant is read from (`_PARTICIPANT_SQL`).
+PARTICIPANT_TABLES = frozenset({"users", "respondents", "round_entries"})
+_WRITTEN_TABLE = re.compile(
+    r"(?:INSERT(?: OR \w+)? INTO|REPLACE INTO|UPDATE(?: OR \w+)?|DELETE FROM) (\w+)"
+)
+
+
+@functools.lru_cache(maxsize=1_024)
+def may_change_participants(sql: str) -> bool:
+    """Whether a statement (the repository's own, never user text) may change a row a
+    Participant is read from: a write to one of their tables, any DELETE (a cascade may reach
+    them), and anything not recognised as a write to another table."""
+    statement = " ".join(sql.split()).upper()
+    if statement.startswith("SELECT"):
+        return False
+    written = _WRITTEN_TABLE.match(statement)
+    if written is None or statement.startswith("DELETE"):
+        return True
+    return written.group(1).lower() in PARTICIPANT_TABLES
 
 
 class NotInTransactionError(RuntimeError):
@@ -222,6 +245,10 @@ class Repository:
         # Items whose answer row this transaction made sure of (reach): a tap reaches the item
         # it answers and, moving on, often the same item again; one INSERT is enough.
         self._reached: set[tuple[int, int, str]] = set()
+        # Statements run (and rollbacks) that may have changed anyone's Participant: a turn
+        # that saw this count move only by its own step's move builds the moved participant
+        # instead of reading it again (`Turn.reload`).
+        self.participant_writes = 0
 
     @classmethod
     async def open(cls, path: Path) -> Repository:
@@ -270,6 +297,7 @@ class Repository:
             except BaseException:
                 # Whatever failed (the commit too), nothing of it stays.
                 self._db.rollback()
+                self.participant_writes += 1  # what was read since may be undone
                 raise
             finally:
                 self._owner = None
@@ -307,18 +335,24 @@ class Repository:
         self._check_owner(sql)
         if sql.startswith("DELETE"):  # a row reached may be gone (a cascade too)
             self._reached.clear()
+        if may_change_participants(sql):
+            self.participant_writes += 1
         return self._db.execute(sql, parameters).rowcount
 
     async def _rows(self, sql: str, parameters: tuple[object, ...] = ()) -> list[Any]:
         """All rows of a short query (the current transaction's writes included)."""
         if self._bulk_done is not None:
             await self._free()
+        if may_change_participants(sql):  # a write that returns rows
+            self.participant_writes += 1
         return self._db.execute(sql, parameters).fetchall()
 
     async def _row(self, sql: str, parameters: tuple[object, ...] = ()) -> Any:
         """The first row of a short query, or None."""
         if self._bulk_done is not None:
             await self._free()
+        if may_change_participants(sql):  # a write that returns rows
+            self.participant_writes += 1
         return self._db.execute(sql, parameters).fetchone()
 
     async def _scan(self, sql: str, parameters: tuple[object, ...] = ()) -> list[Any]:
@@ -338,6 +372,7 @@ class Repository:
         """A write of many rows (a broadcast's queue, a round's invitations), inside the current
         transaction, in a worker thread; its row count. Other tasks' reads wait for it."""
         self._check_owner(sql)
+        self.participant_writes += 1  # many rows: whoever they are
         done = self._bulk_done = asyncio.Event()
         work = asyncio.ensure_future(asyncio.to_thread(self._counted, sql, parameters))
         try:
@@ -405,7 +440,9 @@ class Repository:
     async def set_step(
         self, user_id: int, step: str, *, now: datetime, editing: bool = False
     ) -> None:
-        """Move the user to `step`; this is what a restart resumes from."""
+        """Move the user to `step`; this is what a restart resumes from. `Turn.reload` builds
+        the moved participant from what this writes (step, editing, blocked = 0): change both
+        together."""
         await self._write(
             "UPDATE users SET step = ?, editing = ?, last_activity_at = ?, blocked = 0"
             " WHERE user_id = ?",
@@ -685,6 +722,8 @@ class Repository:
         (`REVISES` in its SET, `REVISED` at its end), with the time noted as `_changed`
         notes it; whether it changed the row."""
         self._check_owner(sql)
+        if may_change_participants(sql):
+            self.participant_writes += 1
         changed = self._db.execute(sql, parameters).fetchall()
         if changed and changed[0][0] is not None:
             await self._revised_at(respondent_id, round, now)

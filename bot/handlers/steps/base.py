@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from bot.handlers.views import Screen, Views
 from bot.journey import Tap
@@ -36,6 +36,15 @@ class StepKind:
     def screen(self, views: Views, step: str, answers: dict[str, Answer]) -> Screen:
         """The screen that asks the question of `step`."""
         raise NotImplementedError
+
+    # Whether the screens of this kind show any stored answer (the gates and the profile
+    # show none: what they mark is the participant's own).
+    SHOWS_ANSWERS: ClassVar[bool] = True
+
+    def shown(self, views: Views, step: str) -> tuple[str, ...] | None:
+        """The items whose answers the screen of `step` (its prompt, its resumed form) shows:
+        only those are read for it; None, all the respondent's answers."""
+        return None if self.SHOWS_ANSWERS else ()
 
     def prompt(self, views: Views, step: str, answers: dict[str, Answer]) -> Screen:
         """The question of `step` in short, with its buttons: what a hint repeats when the

@@ -29,6 +29,10 @@ if TYPE_CHECKING:
 class Comment(StepKind):
     """Asks for a comment, shows the one so far, and moves on with Done (or No comment)."""
 
+    def shown(self, views: Views, step: str) -> tuple[str, ...] | None:
+        item = views.journey.item_of(step)
+        return (item.id,) if item is not None else ()
+
     def screen(self, views: Views, step: str, answers: dict[str, Answer]) -> Screen:
         return self._screen(views, step, answers, recap=False)
 

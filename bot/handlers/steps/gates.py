@@ -18,12 +18,16 @@ if TYPE_CHECKING:
 class Language(StepKind):
     """The first screen: the trilingual choice (a tap on it is handled whatever the step)."""
 
+    SHOWS_ANSWERS = False
+
     def screen(self, views: Views, step: str, answers: dict[str, Answer]) -> Screen:
         return language_screen(views.p.language_code)
 
 
 class Age(StepKind):
     """18 or older: on; younger: everything about them is forgotten at once."""
+
+    SHOWS_ANSWERS = False
 
     def screen(self, views: Views, step: str, answers: dict[str, Answer]) -> Screen:
         _ = views._
@@ -82,6 +86,8 @@ class Consent(StepKind):
     """The information before consent, in short with the full text a tap away; agreeing makes
     the person a respondent."""
 
+    SHOWS_ANSWERS = False
+
     @staticmethod
     def answers(views: Views) -> list[list[InlineKeyboardButton]]:
         """I agree, No thanks: one row each."""
@@ -125,6 +131,7 @@ class Choice(StepKind):
     """Yes or no: may we quote your comments, would you like news."""
 
     FIELDS: ClassVar[dict[str, str]] = {Step.QUOTE: "may_quote", Step.NEWS: "wants_news"}
+    SHOWS_ANSWERS = False
 
     def screen(self, views: Views, step: str, answers: dict[str, Answer]) -> Screen:
         _ = views._

@@ -76,6 +76,9 @@ def other_saved(views: Views, step: str, answer: Answer | None, *, note: str | N
 class Multi(StepKind):
     """A toggle stores the choices at once and redraws the keyboard; Done moves on."""
 
+    def shown(self, views: Views, step: str) -> tuple[str, ...] | None:
+        return (question(views, step).item,)
+
     def screen(self, views: Views, step: str, answers: dict[str, Answer]) -> Screen:
         asked = question(views, step)
         text = asked.text

@@ -90,6 +90,8 @@ def keeps(editing: bool, stored: str | None) -> bool:
 class Profile(StepKind):
     """One question about the respondent, its options from the content file."""
 
+    SHOWS_ANSWERS = False
+
     def screen(self, views: Views, step: str, answers: dict[str, Answer]) -> Screen:
         _ = views._
         questions = {

@@ -27,6 +27,10 @@ class Stance(StepKind):
     as it is: *Keep* returns to the review unchanged, and removing it is its own button.
     """
 
+    def shown(self, views: Views, step: str) -> tuple[str, ...] | None:
+        item = views.journey.item_of(step)
+        return (item.id,) if item is not None else ()
+
     def screen(self, views: Views, step: str, answers: dict[str, Answer]) -> Screen:
         _ = views._
         item = views.journey.item_of(step)
