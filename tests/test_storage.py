@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from bot.storage.repository import CHECKPOINT_EVERY, Repository
+from bot.storage.repository import CHECKPOINT_EVERY, Repository, may_change_participants
 
 
 async def test_long_reads_and_bulk_writes_leave_the_event_loop_and_see_the_same_data(
@@ -134,3 +135,45 @@ async def test_the_write_ahead_log_is_checkpointed_in_a_thread_not_inside_a_comm
         assert await repository.switch("consultation", "") == f"value {CHECKPOINT_EVERY - 1}"
     finally:
         await repository.close()
+
+
+@pytest.mark.parametrize(
+    ("sql", "may"),
+    [
+        ("\nSELECT u.user_id FROM users AS u WHERE u.user_id = ?", False),
+        ("UPDATE answers SET stance = ? WHERE respondent_id = ?", False),
+        ("INSERT INTO answers (respondent_id) VALUES (?) ON CONFLICT DO NOTHING", False),
+        ("insert into outbox (user_id) values (?)", False),
+        ("UPDATE users SET step = ? WHERE user_id = ?", True),
+        ("UPDATE users AS u SET step = ? WHERE step = ?", True),
+        ("INSERT OR IGNORE INTO respondents (user_id) VALUES (?)", True),
+        ("UPDATE  round_entries\n SET started_at = ?", True),
+        ("DELETE FROM answers WHERE respondent_id = ?", True),  # a cascade may reach them
+        ("WITH x AS (SELECT 1) UPDATE answers SET stance = 1", True),  # not recognised
+    ],
+)
+def test_which_statements_may_change_a_participant(sql: str, may: bool) -> None:
+    """What `Turn.reload` trusts: a statement on a participant's tables, or one not
+    recognised, counts as changing them; reads and writes of other tables do not."""
+    assert may_change_participants(sql) is may
+
+
+async def test_rollbacks_and_bulk_writes_count_as_participant_writes(tmp_path: Path) -> None:
+    """A rollback may undo what was read since, a bulk write touch anyone: both count."""
+    repo = await Repository.open(tmp_path / "count.sqlite3")
+    try:
+        now = datetime(2026, 12, 3, tzinfo=UTC)
+        before = repo.participant_writes
+        async with repo.transaction():
+            await repo.add_admin(1, by=1, now=now)
+        assert repo.participant_writes == before  # another table
+        with pytest.raises(RuntimeError):
+            async with repo.transaction():
+                await repo.add_admin(2, by=1, now=now)
+                raise RuntimeError("fails before its commit")
+        assert repo.participant_writes == before + 1
+        async with repo.transaction():  # nobody stands there: no row moved, counted all the same
+            await repo.move_step("s9", False, returning=False, to="s1", editing_after=False)
+        assert repo.participant_writes == before + 2
+    finally:
+        await repo.close()
