@@ -95,9 +95,10 @@ async def test_the_write_ahead_log_is_checkpointed_in_a_thread_not_inside_a_comm
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     """No commit checkpoints (SQLite's own checkpoint waits for the disk on the event loop):
-    every CHECKPOINT_EVERY commits the log is copied into the file by another thread, and the
-    log is then written again from its start instead of growing. A checkpoint that fails is
-    logged; the bot goes on."""
+    every CHECKPOINT_EVERY commits the log is copied into the file by another thread, what was
+    committed meanwhile once more before the next transaction, and the log is then written
+    again from its start instead of growing. A checkpoint that fails is logged; the bot goes
+    on."""
     repository = await Repository.open(tmp_path / "bot.sqlite3")
     log = tmp_path / "bot.sqlite3-wal"
     loop_thread = threading.get_ident()
@@ -111,28 +112,59 @@ async def test_the_write_ahead_log_is_checkpointed_in_a_thread_not_inside_a_comm
             async with repository.transaction():
                 await repository.set_switch("consultation", f"value {number}")
 
+    async def copied() -> None:
+        """Wait for the copy started by the commits to end (the next transaction, which may
+        have begun already, copies what came meanwhile)."""
+        if repository._checkpointing is not None:
+            await asyncio.wrap_future(repository._checkpointing)
+
     try:
         assert repository._db.execute("PRAGMA wal_autocheckpoint").fetchone() == (0,)
         await commits(CHECKPOINT_EVERY - 1)
         assert repository._checkpointing is None
         grown = log.stat().st_size  # every commit so far, none copied into the file yet
         await commits(1)
-        assert repository._checkpointing is not None
-        await repository._checkpointing
+        await copied()
         assert [sql for _, sql in seen] == ["PRAGMA wal_checkpoint(PASSIVE)"]
         assert seen[0][0] != loop_thread
+        await commits(1)  # the copy of what came meanwhile (nothing), then the transaction
+        assert len(seen) == 2
+        assert repository._checkpointing is None
         for _ in range(2):
             await commits(CHECKPOINT_EVERY)
-            assert repository._checkpointing is not None
-            await repository._checkpointing
-        assert len(seen) == 3
+            await copied()
+            await commits(1)
+        # Each copy and the copy of what came meanwhile, all in the thread.
+        assert len(seen) == 6
+        assert loop_thread not in {thread for thread, _ in seen}
         assert log.stat().st_size <= grown * 1.2  # not three times as long: written again
         repository._checkpointer.close()  # the next checkpoint fails
         await commits(CHECKPOINT_EVERY)
-        assert repository._checkpointing is not None
-        await repository._checkpointing
+        await copied()
+        await commits(1)
         assert "not checkpointed" in caplog.text
-        assert await repository.switch("consultation", "") == f"value {CHECKPOINT_EVERY - 1}"
+        assert await repository.switch("consultation", "") == "value 0"  # the last commit
+    finally:
+        await repository.close()
+
+
+async def test_the_log_stays_short_under_commits_back_to_back(tmp_path: Path) -> None:
+    """A loop that never waits (a backlog of updates whose statements all run at once) still
+    has its log copied, and written again from its start: commits made while a copy runs are
+    copied before the next transaction, with no writer running, so the log never grows with
+    the number of commits."""
+    repository = await Repository.open(tmp_path / "bot.sqlite3")
+    log = tmp_path / "bot.sqlite3-wal"
+    sizes = []
+    try:
+        for number in range(12 * CHECKPOINT_EVERY):  # nothing here waits but the transactions
+            async with repository.transaction():
+                await repository.set_switch("consultation", f"value {number}")
+            sizes.append(log.stat().st_size)
+        # Never written again from its start, it would end twelve times as long as after the
+        # first CHECKPOINT_EVERY commits; it holds at most those of one copy and of the next.
+        assert sizes[-1] > 0
+        assert max(sizes) < 3 * sizes[CHECKPOINT_EVERY - 1]
     finally:
         await repository.close()
 
