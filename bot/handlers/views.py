@@ -8,7 +8,7 @@ limits, the thank-you and the offer to resume, the language choice.
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from html import escape
@@ -108,6 +108,17 @@ def button(label: str, step: str, value: str, flag: bool | None = None) -> Inlin
     """A button that answers `step` with `value` (the same arguments, the same immutable
     button: screens are built for every update, their buttons only once)."""
     return InlineKeyboardButton(label, callback_data=callback(step, value, flag))
+
+
+@functools.lru_cache(maxsize=BUTTONS)
+def _keyboard(rows: tuple[tuple[InlineKeyboardButton, ...], ...]) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(rows)
+
+
+def keyboard_of(rows: Iterable[Sequence[InlineKeyboardButton]]) -> InlineKeyboardMarkup:
+    """The keyboard of these rows of buttons: the same rows, the same immutable keyboard (a
+    screen's keyboard is built once, not for every update that shows it)."""
+    return _keyboard(tuple(map(tuple, rows)))
 
 
 @functools.lru_cache(maxsize=BUTTONS)

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.handlers.steps.base import Move, StepKind, next_of
-from bot.handlers.views import Screen, Views, button
+from bot.handlers.views import Screen, Views, button, keyboard_of
 from bot.journey import (
     DONE_VALUE,
     KEEP,
@@ -72,7 +72,7 @@ class Comment(StepKind):
             keyboard.append([button(label, step, NONE_VALUE)])
         if back := views.back_row(step):
             keyboard.append(back)
-        return Screen(tuple(blocks), InlineKeyboardMarkup(keyboard))
+        return Screen(tuple(blocks), keyboard_of(keyboard))
 
     async def store(self, turn: Turn, tap: Tap) -> Move | None:
         item = turn.journey.item(tap.step)

@@ -16,7 +16,7 @@ from bot.content import MultiQuestion
 from bot.handlers import replies
 from bot.handlers.steps.base import Move, StepKind, next_of
 from bot.handlers.steps.profile import OUTSIDE
-from bot.handlers.views import Screen, Views, button
+from bot.handlers.views import Screen, Views, button, keyboard_of
 from bot.journey import DONE_VALUE, OTHER, Tap
 from bot.storage.records import Answer
 
@@ -42,7 +42,7 @@ def keyboard(views: Views, step: str, chosen: tuple[str, ...]) -> InlineKeyboard
             [button(f"{mark} {option.label(views.language)}", step, option.id, not selected)]
         )
     rows.append([button(_("Done ✓"), step, DONE_VALUE), *views.back_row(step)])
-    return InlineKeyboardMarkup(rows)
+    return keyboard_of(rows)
 
 
 def other_words(views: Views, step: str, answer: Answer | None) -> list[str]:

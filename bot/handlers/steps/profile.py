@@ -5,11 +5,9 @@ from __future__ import annotations
 from html import escape
 from typing import TYPE_CHECKING
 
-from telegram import InlineKeyboardMarkup
-
 from bot.content import Option
 from bot.handlers.steps.base import Move, StepKind, next_of
-from bot.handlers.views import Screen, Views, button, marked, rows
+from bot.handlers.views import Screen, Views, button, keyboard_of, marked, rows
 from bot.journey import (
     FIRST_QUESTION,
     KEEP,
@@ -124,7 +122,7 @@ class Profile(StepKind):
         if step == FIRST_QUESTION:
             blocks.append(_("A few questions about you. Each one may be skipped."))
         blocks.append(questions[Step(step)])
-        return Screen(("\n".join(blocks),), InlineKeyboardMarkup(keyboard))
+        return Screen(("\n".join(blocks),), keyboard_of(keyboard))
 
     async def store(self, turn: Turn, tap: Tap) -> Move | None:
         if turn.p.respondent_id is None:

@@ -12,7 +12,7 @@ from telegram import InlineKeyboardMarkup
 
 from bot.handlers.steps import profile
 from bot.handlers.steps.base import Move, StepKind
-from bot.handlers.views import Screen, Views, button, language_name, rows
+from bot.handlers.views import Screen, Views, button, keyboard_of, language_name, rows
 from bot.journey import (
     CHOICES,
     DIRECT,
@@ -121,7 +121,7 @@ def _keyboard(views: Views, *, submitted: bool) -> InlineKeyboardMarkup:
         *([others] if others else []),
         [button(_("✅ Done") if submitted else _("✅ Submit"), Step.REVIEW, SUBMIT)],
     ]
-    return InlineKeyboardMarkup(keyboard)
+    return keyboard_of(keyboard)
 
 
 def _choices_block(views: Views) -> str:

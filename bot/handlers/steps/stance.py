@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from telegram import InlineKeyboardMarkup
-
 from bot.handlers.steps.base import Move, StepKind, next_of
-from bot.handlers.views import Screen, Views, button, marked
+from bot.handlers.views import Screen, Views, button, keyboard_of, marked
 from bot.journey import KEEP, SKIP, Step, Tap
 from bot.storage.records import Answer
 
@@ -76,7 +74,7 @@ class Stance(StepKind):
                 keyboard.append(back)
         else:
             keyboard.append(views.skip_back_row(step))
-        return Screen((text,), InlineKeyboardMarkup(keyboard))
+        return Screen((text,), keyboard_of(keyboard))
 
     async def store(self, turn: Turn, tap: Tap) -> Move | None:
         item = turn.journey.item(tap.step)
