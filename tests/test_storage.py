@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.storage import repository as storage
 from bot.storage.repository import CHECKPOINT_EVERY, Repository, may_change_participants
 
 
@@ -92,13 +93,14 @@ async def test_a_cancelled_bulk_write_lets_other_reads_go_on_once_its_statement_
 
 
 async def test_the_write_ahead_log_is_checkpointed_in_a_thread_not_inside_a_commit(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """No commit checkpoints (SQLite's own checkpoint waits for the disk on the event loop):
     every CHECKPOINT_EVERY commits the log is copied into the file by another thread, what was
-    committed meanwhile once more before the next transaction, and the log is then written
-    again from its start instead of growing. A checkpoint that fails is logged; the bot goes
-    on."""
+    committed meanwhile once more before the next transaction when the log was long (here:
+    always), and the log is then written again from its start instead of growing. A
+    checkpoint that fails is logged; the bot goes on."""
+    monkeypatch.setattr(storage, "LONG_LOG", 0)
     repository = await Repository.open(tmp_path / "bot.sqlite3")
     log = tmp_path / "bot.sqlite3-wal"
     loop_thread = threading.get_ident()
@@ -115,8 +117,8 @@ async def test_the_write_ahead_log_is_checkpointed_in_a_thread_not_inside_a_comm
     async def copied() -> None:
         """Wait for the copy started by the commits to end (the next transaction, which may
         have begun already, copies what came meanwhile)."""
-        if repository._checkpointing is not None:
-            await asyncio.wrap_future(repository._checkpointing)
+        if repository._checkpointing is not None:  # its failure, if it fails, is logged later
+            await asyncio.wait({asyncio.wrap_future(repository._checkpointing)})
 
     try:
         assert repository._db.execute("PRAGMA wal_autocheckpoint").fetchone() == (0,)
@@ -148,23 +150,26 @@ async def test_the_write_ahead_log_is_checkpointed_in_a_thread_not_inside_a_comm
         await repository.close()
 
 
-async def test_the_log_stays_short_under_commits_back_to_back(tmp_path: Path) -> None:
+async def test_the_log_stays_short_under_commits_back_to_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A loop that never waits (a backlog of updates whose statements all run at once) still
-    has its log copied, and written again from its start: commits made while a copy runs are
-    copied before the next transaction, with no writer running, so the log never grows with
-    the number of commits."""
+    has its log copied, and written again from its start once it is long: commits made while
+    a copy runs are copied before the next transaction, with no writer running, so the log
+    does not grow with the number of commits."""
+    monkeypatch.setattr(storage, "LONG_LOG", 2 * CHECKPOINT_EVERY)  # pages; 4,096 in the bot
     repository = await Repository.open(tmp_path / "bot.sqlite3")
     log = tmp_path / "bot.sqlite3-wal"
     sizes = []
     try:
-        for number in range(12 * CHECKPOINT_EVERY):  # nothing here waits but the transactions
+        for number in range(20 * CHECKPOINT_EVERY):  # nothing here waits but the transactions
             async with repository.transaction():
                 await repository.set_switch("consultation", f"value {number}")
             sizes.append(log.stat().st_size)
-        # Never written again from its start, it would end twelve times as long as after the
-        # first CHECKPOINT_EVERY commits; it holds at most those of one copy and of the next.
-        assert sizes[-1] > 0
-        assert max(sizes) < 3 * sizes[CHECKPOINT_EVERY - 1]
+        # Never written again from its start, the log would end holding every commit (a page
+        # or more each); it holds at most a long log's pages and those of the next copies.
+        page = 4096 + 24  # a page and its frame header
+        assert max(sizes) < 5 * CHECKPOINT_EVERY * page
     finally:
         await repository.close()
 

@@ -53,6 +53,10 @@ REVISED = " RETURNING answered_at"
 # inside the commit that crosses the mark, on the event loop, and waits for the disk: about one
 # commit in a hundred took milliseconds (issue 17). The bot's are run in a thread instead.
 CHECKPOINT_EVERY = 200
+# Pages in the log past which the writers wait for it to be copied whole (`_caught_up`): one
+# index table of SQLite's log (16 MB of 4 KB pages). Below it the log is written again from its
+# start whenever a copy finds no commit after it, which is always but under sustained load.
+LONG_LOG = 4096
 OUTBOX_LEASE = timedelta(seconds=10)  # a claimed message is not claimed again before this
 
 
@@ -216,11 +220,13 @@ def _migrate(connection: sqlite3.Connection) -> None:
         connection.executescript(f"BEGIN;\n{sql}\nPRAGMA user_version = {number};\nCOMMIT;")
 
 
-def _checkpoint_wal(connection: sqlite3.Connection) -> None:
-    connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+def _checkpoint_wal(connection: sqlite3.Connection) -> int:
+    """Copy the log into the file; the pages the log held (SQLite's own figure)."""
+    ((_busy, pages, _copied),) = connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+    return int(pages)
 
 
-def _failed(checkpoint: concurrent.futures.Future[None]) -> bool:
+def _failed(checkpoint: concurrent.futures.Future[int]) -> bool:
     """Whether a checkpoint that has ended failed (logged then: the next ones retry)."""
     error = checkpoint.exception()
     if error is not None:
@@ -252,7 +258,7 @@ class Repository:
         self._checkpoints = concurrent.futures.ThreadPoolExecutor(1, "checkpoint")
         self._commits = 0  # since the last checkpoint began
         # The log's copy running in that thread (`_committed`), until `_caught_up` sees it end.
-        self._checkpointing: concurrent.futures.Future[None] | None = None
+        self._checkpointing: concurrent.futures.Future[int] | None = None
         self._lock = asyncio.Lock()
         self._owner: asyncio.Task[object] | None = None  # the task inside transaction()
         self._bulk_done: asyncio.Event | None = None  # while a bulk write runs in its thread
@@ -332,21 +338,21 @@ class Repository:
 
     async def _caught_up(self) -> None:
         """Before a transaction (the lock held, so no writer runs): when the log's copy has
-        ended, copy what was committed while it ran, so that this transaction's commit writes
-        the log again from its start instead of growing it.
+        ended and found the log longer than LONG_LOG, copy what was committed while it ran, so
+        that this transaction's commit writes the log again from its start.
 
         A copy (PASSIVE: no reader or writer waits) copies what was committed when it began.
         With commits going on meanwhile the log is never copied whole, and SQLite starts it
         again from its start only when it is: at a thousand commits a second it grew to 150 MB
-        in six seconds, and a commit at its end cost three times one at its start. This second
-        copy holds the few commits made during the first; the writers (only they) wait the
-        millisecond it takes.
+        in six seconds, and a commit that lengthens the file cost three times one that writes
+        over it. This second copy holds the few commits made during the first; the writers
+        (only they) wait the millisecond it takes, once in about a thousand commits then.
         """
         copying = self._checkpointing
         if copying is None or not copying.done():
             return
         self._checkpointing = None
-        if _failed(copying):
+        if _failed(copying) or copying.result() < LONG_LOG:
             return
         # The one thread is free now. A cancelled wait leaves the copy running there: the next
         # copy queues behind it.
