@@ -13,17 +13,20 @@ from bench.synthetic import build
 
 RESPONDENTS = 100_000
 
-# Run in a child process so that its peak memory is the export's alone.
+# Run in a child process so that its peak memory is the export's alone (its own, `VmHWM`;
+# the helper process's is `ru_maxrss`, which is at least the exporting process's size when it
+# started the helper, early and small: see bench.memory).
 CHILD = """
 import json, resource, sys, time
 from pathlib import Path
 from zoneinfo import ZoneInfo
+from bench.memory import own_peak_mb
 from bot.content import load_content
 from bot.export import build_pack
 files, times = build_pack(Path(sys.argv[1]), Path(sys.argv[2]), load_content(),
                           zone=ZoneInfo("Asia/Almaty"), xlsx=sys.argv[3] == "1", charts=True)
 print(json.dumps({"csv": times.csv, "xlsx": times.xlsx, "charts": times.charts,
-                  "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                  "peak_mb": own_peak_mb(),
                   "worker_peak_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
                   "files": {f.name: f.stat().st_size for f in files}}))
 """
@@ -33,15 +36,16 @@ print(json.dumps({"csv": times.csv, "xlsx": times.xlsx, "charts": times.charts,
 # the bot's writer, then by a minimal XlsxWriter loop (constant memory, a row per call) over
 # the very records the bot's writer takes: `xlsx_floor_ratio` is the first time over the second.
 FLOOR = """
-import json, resource, sys, time
+import json, sys, time
 from pathlib import Path
+from bench.memory import own_peak_mb
 from bench.writers import xlsxwriter_loop
 from bot.export import pack_sheets, write_xlsx
 folder = Path(sys.argv[1])
 start = time.perf_counter()
 write_xlsx(pack_sheets(folder), folder / "answers.csv", folder / "ours.xlsx")
 ours = time.perf_counter() - start
-peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+peak_mb = own_peak_mb()
 start = time.perf_counter()
 xlsxwriter_loop(folder, folder / "floor.xlsx")
 floor = time.perf_counter() - start

@@ -19,7 +19,8 @@ RESPONDENTS = 100_000
 
 # The grouping alone, in a child process of its own: its peak memory is the grouping's.
 CHILD = """
-import json, resource, sys, time
+import json, sys, time
+from bench.memory import own_peak_mb
 from pathlib import Path
 from bot.content import load_content
 from bot.opinion import opinion_groups
@@ -30,7 +31,7 @@ matrix, groups = opinion_groups(connection, load_content())
 print(json.dumps({"seconds": time.perf_counter() - started,
                   "respondents": groups.respondents if groups else 0,
                   "k": groups.k if groups else 0,
-                  "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+                  "peak_mb": own_peak_mb()}))
 """
 
 

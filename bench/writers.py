@@ -20,7 +20,8 @@ from bot.export import DATE_FORMAT, pack_sheets, workbook_sheets
 # A child: write the workbook with one writer, then say how long, how much memory, and what
 # became of a formula-looking text.
 CHILD = """
-import json, resource, sys, time
+import json, sys, time
+from bench.memory import own_peak_mb
 from pathlib import Path
 from bot.export import DATE_FORMAT, pack_sheets, workbook_sheets, write_xlsx
 writer, folder, path = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3])
@@ -53,7 +54,7 @@ elif writer == "pyexcelerate":
     probing.save(str(path) + ".probe")
 seconds = time.perf_counter() - start
 print(json.dumps({"seconds": seconds,
-                  "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+                  "peak_mb": own_peak_mb()}))
 """
 
 WRITERS = ("rustpy-xlsxwriter", "pyexcelerate", "xlsxwriter")
