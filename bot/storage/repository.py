@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import contextlib
 import functools
 import json
 import logging
@@ -57,6 +56,7 @@ CHECKPOINT_EVERY = 200
 # index table of SQLite's log (16 MB of 4 KB pages). Below it the log is written again from its
 # start whenever a copy finds no commit after it, which is always but under sustained load.
 LONG_LOG = 4096
+CATCH_UP_WAIT = 0.010  # seconds the writers wait at most for that copy (1 ms on a quiet disk)
 OUTBOX_LEASE = timedelta(seconds=10)  # a claimed message is not claimed again before this
 
 
@@ -259,6 +259,7 @@ class Repository:
         self._commits = 0  # since the last checkpoint began
         # The log's copy running in that thread (`_committed`), until `_caught_up` sees it end.
         self._checkpointing: concurrent.futures.Future[int] | None = None
+        self._closed = False
         self._lock = asyncio.Lock()
         self._owner: asyncio.Task[object] | None = None  # the task inside transaction()
         self._bulk_done: asyncio.Event | None = None  # while a bulk write runs in its thread
@@ -298,12 +299,19 @@ class Repository:
         return cls(connection, reader, path, checkpointer)
 
     async def close(self) -> None:
-        """Close the connections, the writing one last (SQLite checkpoints the log then)."""
-        # The checkpoint thread ends its work first (a failed checkpoint was logged).
-        await asyncio.to_thread(self._checkpoints.shutdown)
-        await self._reader.close()
-        self._checkpointer.close()
-        self._db.close()
+        """Close the connections, the writing one last (SQLite checkpoints the log then), once
+        the transaction under way has ended; one still waiting for its turn then finds the
+        repository closed."""
+        async with self._lock:
+            self._closed = True
+            # The checkpoint thread ends its work first; a copy no transaction looked at yet is
+            # looked at here.
+            await asyncio.to_thread(self._checkpoints.shutdown)
+            if self._checkpointing is not None:
+                _failed(self._checkpointing)
+            await self._reader.close()
+            self._checkpointer.close()
+            self._db.close()
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[None]:
@@ -314,7 +322,6 @@ class Repository:
             try:
                 yield
                 self._db.commit()
-                self._committed()
             except BaseException:
                 # Whatever failed (the commit too), nothing of it stays.
                 self._db.rollback()
@@ -323,6 +330,7 @@ class Repository:
             finally:
                 self._owner = None
                 self._reached.clear()
+            self._committed()  # outside the try: a commit made is never reported as failed
 
     def _committed(self) -> None:
         """Count a commit; every CHECKPOINT_EVERY, start copying the log into the file in the
@@ -345,21 +353,32 @@ class Repository:
         With commits going on meanwhile the log is never copied whole, and SQLite starts it
         again from its start only when it is: at a thousand commits a second it grew to 150 MB
         in six seconds, and a commit that lengthens the file cost three times one that writes
-        over it. This second copy holds the few commits made during the first; the writers
-        (only they) wait the millisecond it takes, once in about a thousand commits then.
+        over it. This second copy holds the few commits made during the first and waits for
+        the disk twice; the writers (only they) wait for it, about a millisecond, once in
+        about a thousand commits, and never longer than CATCH_UP_WAIT: a copy not done by then
+        goes on in its thread and the next transaction looks at it as at the first. The commit
+        that starts the log again then syncs its new header (SQLite's own, on the loop), as
+        after every copy of a quiet moment.
         """
         copying = self._checkpointing
-        if copying is None or not copying.done():
+        if self._closed or copying is None or not copying.done():
             return
         self._checkpointing = None
         if _failed(copying) or copying.result() < LONG_LOG:
             return
-        # The one thread is free now. A cancelled wait leaves the copy running there: the next
-        # copy queues behind it.
-        rest = self._checkpoints.submit(_checkpoint_wal, self._checkpointer)
-        with contextlib.suppress(sqlite3.Error):
-            await asyncio.wrap_future(rest)
-        _failed(rest)
+        # The one thread is free now; tracked like the first copy until it is seen to end.
+        rest = self._checkpointing = self._checkpoints.submit(_checkpoint_wal, self._checkpointer)
+        waiting = asyncio.wrap_future(rest)
+        try:
+            await asyncio.wait({waiting}, timeout=CATCH_UP_WAIT)
+        finally:  # a cancelled or timed-out wait: the copy itself runs on
+            if waiting.done() and not waiting.cancelled():
+                waiting.exception()  # taken here, logged by `_failed`
+            else:
+                waiting.cancel()
+        if rest.done():
+            self._checkpointing = None
+            _failed(rest)
 
     def _check_owner(self, sql: str) -> None:
         if self._owner is None or self._owner is not asyncio.current_task():
