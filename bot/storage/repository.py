@@ -226,8 +226,16 @@ def _checkpoint_wal(connection: sqlite3.Connection) -> int:
     return int(pages)
 
 
+def _taken(waited: asyncio.Future[int]) -> None:
+    """Take a waited-for copy's outcome (`_failed` logs a failure): not "never retrieved"."""
+    if not waited.cancelled():
+        waited.exception()
+
+
 def _failed(checkpoint: concurrent.futures.Future[int]) -> bool:
     """Whether a checkpoint that has ended failed (logged then: the next ones retry)."""
+    if checkpoint.cancelled():  # never cancelled by the bot; the executor's shutdown may
+        return True
     error = checkpoint.exception()
     if error is not None:
         logger.error(
@@ -369,13 +377,9 @@ class Repository:
         # The one thread is free now; tracked like the first copy until it is seen to end.
         rest = self._checkpointing = self._checkpoints.submit(_checkpoint_wal, self._checkpointer)
         waiting = asyncio.wrap_future(rest)
-        try:
-            await asyncio.wait({waiting}, timeout=CATCH_UP_WAIT)
-        finally:  # a cancelled or timed-out wait: the copy itself runs on
-            if waiting.done() and not waiting.cancelled():
-                waiting.exception()  # taken here, logged by `_failed`
-            else:
-                waiting.cancel()
+        waiting.add_done_callback(_taken)
+        # Neither a timeout nor a cancelled transaction cancels the copy: it runs on.
+        await asyncio.wait({waiting}, timeout=CATCH_UP_WAIT)
         if rest.done():
             self._checkpointing = None
             _failed(rest)
