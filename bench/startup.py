@@ -17,6 +17,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+from bench.memory import rss_mb
 from bot.fakeapi import BOT_USER
 
 RUNS = 3
@@ -60,14 +61,6 @@ class _Api:
 class _QuietServer(ThreadingHTTPServer):
     def handle_error(self, request: object, client_address: object) -> None:
         """The bot stopped mid-poll: nothing to report."""
-
-
-def rss_mb(pid: int) -> float:
-    """A process's resident memory now, in MB."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
 
 
 def _once(folder: Path) -> tuple[float, float]:

@@ -18,7 +18,7 @@ from typing import Any
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 
-from bench.startup import rss_mb
+from bench.memory import rss_mb
 from bot.app import build_application, running
 from bot.config import Settings
 from bot.content import load_content

@@ -52,9 +52,10 @@ REVISED = " RETURNING answered_at"
 # inside the commit that crosses the mark, on the event loop, and waits for the disk: about one
 # commit in a hundred took milliseconds (issue 17). The bot's are run in a thread instead.
 CHECKPOINT_EVERY = 200
-# Pages in the log past which the writers wait for it to be copied whole (`_caught_up`): one
-# index table of SQLite's log (16 MB of 4 KB pages). Below it the log is written again from its
-# start whenever a copy finds no commit after it, which is always but under sustained load.
+# Frames (pages written) in the log past which the writers wait for it to be copied whole
+# (`_caught_up`): one index table of SQLite's log (16 MB of 4 KB pages). Below it the log is
+# written again from its start whenever a copy finds no commit after it, which is always but
+# under sustained load.
 LONG_LOG = 4096
 CATCH_UP_WAIT = 0.010  # seconds the writers wait at most for that copy (1 ms on a quiet disk)
 OUTBOX_LEASE = timedelta(seconds=10)  # a claimed message is not claimed again before this
@@ -221,7 +222,8 @@ def _migrate(connection: sqlite3.Connection) -> None:
 
 
 def _checkpoint_wal(connection: sqlite3.Connection) -> int:
-    """Copy the log into the file; the pages the log held (SQLite's own figure)."""
+    """Copy the log into the file; the frames the log holds since it last started again (-1 while
+    another copy runs)."""
     ((_busy, pages, _copied),) = connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
     return int(pages)
 
@@ -234,7 +236,7 @@ def _taken(waited: asyncio.Future[int]) -> None:
 
 def _failed(checkpoint: concurrent.futures.Future[int]) -> bool:
     """Whether a checkpoint that has ended failed (logged then: the next ones retry)."""
-    if checkpoint.cancelled():  # never cancelled by the bot; the executor's shutdown may
+    if checkpoint.cancelled():  # the bot cancels none; `exception()` would raise for one
         return True
     error = checkpoint.exception()
     if error is not None:
