@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
 
-from telegram import BotCommand, BotCommandScopeChat, BotCommandScopeDefault, Update
+from telegram import BotCommand, BotCommandScopeChat, BotCommandScopeDefault
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 from telegram.ext import (
@@ -19,7 +19,6 @@ from telegram.ext import (
     Defaults,
     JobQueue,
     MessageHandler,
-    TypeHandler,
     filters,
 )
 from telegram.request import BaseRequest
@@ -32,7 +31,7 @@ from bot.content import LANGUAGES, Content
 from bot.handlers import account, admin, broadcast, consultation, content, rounds, sources
 from bot.handlers.errors import on_error
 from bot.i18n import check_catalogs, translator
-from bot.journey import Journey
+from bot.journey import CALLBACK, Journey
 from bot.ratelimit import RateLimiter
 from bot.services import App, BotContext, Services, utc_now
 from bot.storage.repository import Repository
@@ -93,6 +92,9 @@ def _register(application: App) -> None:
             # Buttons first: taps are most updates, and no command or message handler below
             # takes one, so a tap is not tested against every command first.
             CallbackQueryHandler(account.on_delete_tap, pattern=account.DELETE_DATA),  # /delete
+            # The journey's buttons next (the /delete confirmation's data is of their form): a
+            # tap is tested against two patterns, not five. Forged data, at the end.
+            CallbackQueryHandler(consultation.on_tap, pattern=CALLBACK),
             CallbackQueryHandler(broadcast.on_button, pattern=r"^b:"),  # a broadcast's draft
             CallbackQueryHandler(content.on_button, pattern=r"^p:"),  # Publish / Cancel
             CallbackQueryHandler(rounds.on_button, pattern=r"^r:"),  # a round's start, close
@@ -144,10 +146,10 @@ def _register(application: App) -> None:
     )
     # Before everything else: while closed, respondents are thanked and nothing is stored;
     # an admin's draft broadcast takes their texts, pictures and files before the journey does.
-    application.add_handler(TypeHandler(Update, admin.closed_gate), group=-2)
+    application.add_handler(admin.ClosedGate(application.bot_data["services"]), group=-2)
     application.add_handler(
         MessageHandler(
-            private & new_message & ((filters.TEXT & ~filters.COMMAND) | filters.PHOTO
+            new_message & private & ((filters.TEXT & ~filters.COMMAND) | filters.PHOTO
                                      | filters.Document.ALL),
             broadcast.on_admin_input,
         ),

@@ -267,3 +267,67 @@ async def test_rollbacks_and_bulk_writes_count_as_participant_writes(tmp_path: P
         assert repo.participant_writes == before + 2
     finally:
         await repo.close()
+
+
+async def test_an_answers_write_makes_sure_of_its_row_in_the_same_statement(
+    tmp_path: Path,
+) -> None:
+    """A stance, a choice or an item's end on an item never reached inserts its row (reached
+    then) in the one statement that writes it; on an answered item a change marks it revised
+    and a repeat does not; the profile's revision time is noted in its own UPDATE."""
+    repository = await Repository.open(tmp_path / "bot.sqlite3")
+    then = datetime(2026, 12, 4, 10, 0, tzinfo=UTC)
+    later = datetime(2026, 12, 4, 11, 0, tzinfo=UTC)
+    run: list[str] = []
+    try:
+        async with repository.transaction():
+            await repository.add_user(
+                user_id=7, chat_id=7, language_code="en", source="direct", now=then
+            )
+            respondent = await repository.consent(7, version=1, now=then)
+        repository._db.set_trace_callback(run.append)
+        async with repository.transaction():
+            await repository.save_stance(
+                respondent, "conclusion-1", 4, round=1, version=3, now=then
+            )
+            await repository.save_choices(
+                respondent, "sectors", ("music",), round=1, version=3, now=then
+            )
+            await repository.finish_item(respondent, "markets", round=1, version=3, now=then)
+        assert [s.split(None, 3)[:3] for s in run[1:-1]] == [["INSERT", "INTO", "answers"]] * 3
+        answers = await repository.answers(respondent, round=1)
+        assert answers["conclusion-1"].stance == 4 and answers["conclusion-1"].answered_at is None
+        assert answers["sectors"].choices == ("music",)
+        assert answers["markets"].answered_at == "2026-12-04T10:00:00+00:00"
+        assert not any(answer.revised for answer in answers.values())
+
+        async with repository.transaction():
+            await repository.finish_item(respondent, "conclusion-1", round=1, version=3, now=then)
+            await repository.save_stance(  # the same stance again: no revision
+                respondent, "conclusion-1", 4, round=1, version=3, now=later
+            )
+        assert not (await repository.answers(respondent, round=1))["conclusion-1"].revised
+        async with repository.transaction():
+            await repository.save_stance(
+                respondent, "conclusion-1", 2, round=1, version=4, now=later
+            )
+            await repository.finish_item(  # answered before: its first time stays
+                respondent, "conclusion-1", round=1, version=4, now=later
+            )
+        changed = (await repository.answers(respondent, round=1))["conclusion-1"]
+        assert (changed.stance, changed.content_version, changed.revised) == (2, 4, True)
+        assert changed.answered_at == "2026-12-04T10:00:00+00:00"
+
+        revised_at = "SELECT revised_at FROM respondents WHERE id = ?"
+        async with repository.transaction():
+            await repository.set_profile(respondent, "region", "almaty", now=then)
+        assert await repository._row(revised_at, (respondent,)) == (None,)  # not submitted
+        repository._db.execute("UPDATE respondents SET completed_at = ?", ("2026-12-04",))
+        async with repository.transaction():
+            await repository.set_profile(respondent, "region", "almaty", now=later)
+        assert await repository._row(revised_at, (respondent,)) == (None,)  # the same answer
+        async with repository.transaction():
+            await repository.set_profile(respondent, "region", "astana", now=later)
+        assert await repository._row(revised_at, (respondent,)) == ("2026-12-04T11:00:00+00:00",)
+    finally:
+        await repository.close()

@@ -10,7 +10,7 @@ from html import escape
 
 from telegram import Update
 from telegram.constants import ChatType, ParseMode
-from telegram.ext import ApplicationHandlerStop
+from telegram.ext import ApplicationHandlerStop, TypeHandler
 
 from bot.commands import WHILE_CLOSED
 from bot.handlers.account import DELETE_DATA
@@ -329,6 +329,22 @@ async def _team_work(update: Update, services: Services, admin: int) -> bool:
     if (message.text or "").startswith("/") or message.document is not None:
         return True
     return bool(message.text or message.photo) and await services.repo.draft(admin) is not None
+
+
+class ClosedGate(TypeHandler[Update, BotContext, None]):
+    """`closed_gate` for every update, but only while it has anything to do: while the
+    consultation and its round are open, an update goes past it without a call."""
+
+    __slots__ = ("services",)
+
+    def __init__(self, services: Services) -> None:
+        super().__init__(Update, closed_gate)
+        self.services = services
+
+    def check_update(self, update: object) -> bool:
+        return super().check_update(update) and not (
+            self.services.open and self.services.round.open
+        )
 
 
 async def closed_gate(update: Update, context: BotContext) -> None:

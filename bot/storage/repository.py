@@ -48,6 +48,10 @@ COMMENT_JOINER = "\n"  # parts typed in a burst read as consecutive lines of one
 # NULL`: SQLite 3.40 returns 1 for that on this WITHOUT ROWID table whatever the value).
 REVISES = ", revised = CASE WHEN answered_at IS NOT NULL THEN 1 ELSE revised END"
 REVISED = " RETURNING answered_at"
+# An answer's write that makes sure of its row (`reach`) in the same statement: the row is
+# inserted with the given column, or the existing one updated (`_OR_UPDATE ... SET`).
+_REACHED_WITH = "INSERT INTO answers (respondent_id, round, item, content_version, reached_at, "
+_OR_UPDATE = "ON CONFLICT (respondent_id, round, item) DO UPDATE"
 # Commits between two checkpoints of the write-ahead log. SQLite's own (every 1,000 pages) runs
 # inside the commit that crosses the mark, on the event loop, and waits for the disk: about one
 # commit in a hundred took milliseconds (issue 17). The bot's are run in a thread instead.
@@ -652,15 +656,12 @@ class Repository:
         """Store one profile answer ('' for skipped)."""
         if field not in PROFILE_FIELDS:
             raise ValueError(field)
-        changed = await self._write(
-            f"UPDATE respondents SET {field} = ? WHERE id = ? AND {field} IS NOT ?",
-            (value, respondent_id, value),
+        # A change after the submission is a revision, noted in the same statement.
+        await self._write(
+            f"UPDATE respondents SET {field} = ?, revised_at = CASE WHEN completed_at IS NOT NULL"
+            f" THEN ? ELSE revised_at END WHERE id = ? AND {field} IS NOT ?",
+            (value, timestamp(now), respondent_id, value),
         )
-        if changed:
-            await self._write(
-                "UPDATE respondents SET revised_at = ? WHERE id = ? AND completed_at IS NOT NULL",
-                (timestamp(now), respondent_id),
-            )
 
     async def source_known(self, code: str) -> bool:
         """Whether a deep-link code is a registered recruitment source, not retired."""
@@ -814,12 +815,14 @@ class Repository:
         now: datetime,
     ) -> None:  # fmt: skip
         """Store a stance (None for an explicit skip); the comment step then completes the item."""
-        await self.reach(respondent_id, item, round=round, version=version, now=now)
         await self._revise(
-            f"UPDATE answers SET stance = ?, content_version = ?{REVISES} WHERE respondent_id = ?"
-            f" AND round = ? AND item = ? AND (stance IS NOT ? OR answered_at IS NULL){REVISED}",
-            (stance, version, respondent_id, round, item, stance), respondent_id, round, now,
+            f"{_REACHED_WITH}stance) VALUES (?, ?, ?, ?, ?, ?) {_OR_UPDATE} SET"
+            f" stance = excluded.stance, content_version = excluded.content_version{REVISES}"
+            f" WHERE stance IS NOT excluded.stance OR answered_at IS NULL{REVISED}",
+            (respondent_id, round, item, version, timestamp(now), stance),
+            respondent_id, round, now,
         )  # fmt: skip
+        self._reached.add((respondent_id, round, item))
 
     async def save_choices(
         self,
@@ -832,13 +835,15 @@ class Repository:
         now: datetime,
     ) -> None:
         """Store the options chosen so far for a multi-select item."""
-        await self.reach(respondent_id, item, round=round, version=version, now=now)
         joined = CHOICE_SEPARATOR.join(choices) or None
         await self._revise(
-            f"UPDATE answers SET choices = ?, content_version = ?{REVISES} WHERE respondent_id = ?"
-            f" AND round = ? AND item = ? AND choices IS NOT ?{REVISED}",
-            (joined, version, respondent_id, round, item, joined), respondent_id, round, now,
+            f"{_REACHED_WITH}choices) VALUES (?, ?, ?, ?, ?, ?) {_OR_UPDATE} SET"
+            f" choices = excluded.choices, content_version = excluded.content_version{REVISES}"
+            f" WHERE choices IS NOT excluded.choices{REVISED}",
+            (respondent_id, round, item, version, timestamp(now), joined),
+            respondent_id, round, now,
         )  # fmt: skip
+        self._reached.add((respondent_id, round, item))
 
     async def finish_item(
         self, respondent_id: int, item: str, *, round: int, version: int, now: datetime
@@ -848,12 +853,13 @@ class Repository:
         Until then the respondent is still giving the answer, so adding to a comment on the
         first pass is not a revision; after it, any change is.
         """
-        await self.reach(respondent_id, item, round=round, version=version, now=now)
+        moment = timestamp(now)
         await self._write(
-            "UPDATE answers SET answered_at = COALESCE(answered_at, ?)"
-            " WHERE respondent_id = ? AND round = ? AND item = ?",
-            (timestamp(now), respondent_id, round, item),
+            f"{_REACHED_WITH}answered_at) VALUES (?, ?, ?, ?, ?, ?) {_OR_UPDATE}"
+            " SET answered_at = COALESCE(answered_at, excluded.answered_at)",
+            (respondent_id, round, item, version, moment, moment),
         )
+        self._reached.add((respondent_id, round, item))
 
     async def add_comment_part(
         self,
