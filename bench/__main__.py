@@ -65,14 +65,14 @@ LABELS = {
     "updates_measured": "updates in that run",
     "bare_updates_per_s": "the same harness, a bare PTB handler that only replies (updates/s)",
     "updates_ratio": "this bot's updates/s ÷ the bare handler making the same Bot API calls "
-    "(median of 5 alternating pairs of 300 respondents each)",
-    "updates_ratio_pairs": "each pair's ratio",
+    "(median of 5 rounds of 300 respondents each, the bot and the two bare handlers alternating)",
+    "updates_ratio_pairs": "each round's ratio",
     "one_commit_ratio": "that bare handler writing one row and committing it first (the "
     "user's step, through the repository) ÷ the bare handler: the ceiling of updates_ratio for "
     "a bot that stores what it was told before it answers",
-    "one_commit_ratio_pairs": "each pair's one-commit ratio",
+    "one_commit_ratio_pairs": "each round's one-commit ratio",
     "updates_ratio_to_one_commit": "this bot's updates/s ÷ that one-commit handler's (median of "
-    "the pairs)",
+    "the rounds)",
     "cost_ratio": "bare framework ÷ this bot (how many times slower than PTB alone)",
     "bare_same_calls_per_s": "a bare PTB handler making the Bot API calls a tap makes (answer the "
     "button, edit its message, send the next): updates/s",

@@ -3,13 +3,15 @@ calls, and that handler writing one row and committing it before them, in altern
 and their ratios (`python -m bench.ratio [respondents] [pairs]`).
 
 The machine is shared: one pair's ratio swings by ±0.15 with what else runs. Alternating them,
-pair by pair, exposes all to the same moments, and the median of the pairs' ratios is the figure
-(`updates_ratio` in `make bench updates`; `one_commit_ratio` for the handler that commits).
+round by round (a "pair" below is one round of the three), exposes all to the same moments,
+and the median of the rounds' ratios is the figure (`updates_ratio` in `make bench updates`;
+`one_commit_ratio` for the handler that commits).
 """
 
 from __future__ import annotations
 
 import asyncio
+import itertools
 import statistics
 import sys
 import tempfile
@@ -21,26 +23,29 @@ RESPONDENTS = 300
 PAIRS = 5
 
 
+# The three handlers of a round, by the keyword arguments `walk` takes for each.
+HANDLERS: tuple[dict[str, bool], ...] = (
+    {},  # this bot
+    {"bare": True, "calls": True},  # the bare handler making the same Bot API calls
+    {"bare": True, "calls": True, "commit": True},  # that handler committing one write first
+)
+
+
 def paired(respondents: int = RESPONDENTS, pairs: int = PAIRS) -> list[tuple[float, float, float]]:
     """(this bot's updates/s, the bare same-calls handler's, that handler's with one commit) for
-    each pair, run one after the other on fresh databases."""
+    each round, the three run one after the other on fresh databases, each round in the next of
+    their six orders (so that none always runs first, or after the same one)."""
+    orders = list(itertools.permutations(range(len(HANDLERS))))
     figures = []
     with tempfile.TemporaryDirectory() as folder:
         for run in range(pairs):
-            bot = asyncio.run(walk(Path(folder) / f"bot{run}.sqlite3", respondents))
-            bare = asyncio.run(
-                walk(Path(folder) / f"bare{run}.sqlite3", respondents, bare=True, calls=True)
-            )
-            floor = asyncio.run(
-                walk(
-                    Path(folder) / f"floor{run}.sqlite3",
-                    respondents,
-                    bare=True,
-                    calls=True,
-                    commit=True,
-                )
-            )
-            figures.append((bot["updates_per_s"], bare["updates_per_s"], floor["updates_per_s"]))
+            rates = [0.0] * len(HANDLERS)
+            for which in orders[run % len(orders)]:
+                database = Path(folder) / f"{run}-{which}.sqlite3"
+                walked = asyncio.run(walk(database, respondents, **HANDLERS[which]))
+                rates[which] = walked["updates_per_s"]
+            bot, bare, floor = rates
+            figures.append((bot, bare, floor))
     return figures
 
 

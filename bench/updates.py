@@ -196,7 +196,7 @@ def run() -> dict[str, Any]:
         "bare_updates_per_s": round(bare["updates_per_s"], 1),
         "cost_ratio": round(bare["updates_per_s"] / alone["updates_per_s"], 2),
         "bare_same_calls_per_s": round(same_calls["updates_per_s"], 1),
-        # The median of alternating pairs (bench.ratio): one pair swings with the machine.
+        # The median of alternating rounds (bench.ratio): one round swings with the machine.
         "updates_ratio": round(median_ratio(pairs), 3),
         "updates_ratio_pairs": [round(bot / bare, 3) for bot, bare, _ in pairs],
         # What one write and its commit alone leave of the bare figure: the ceiling of
